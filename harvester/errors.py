@@ -1,0 +1,46 @@
+"""One exception tree; each message is a sentence a librarian can act on."""
+
+from __future__ import annotations
+
+
+class HarvesterError(Exception):
+    """Base of every error the tool reports to its user."""
+
+
+class ConfigError(HarvesterError):
+    """The configuration file is missing, unreadable or invalid."""
+
+
+class EndpointError(HarvesterError):
+    """An endpoint could not be reached, or answered with something that is not OAI-PMH."""
+
+    def __init__(self, message: str, url: str = "", *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.url = url
+        self.retryable = retryable
+
+
+class UnparsableResponse(EndpointError):
+    """A response body that is not well-formed XML even after repair; the raw bytes are kept."""
+
+    def __init__(self, message: str, url: str, body: bytes) -> None:
+        super().__init__(message, url)
+        self.body = body
+
+
+class ProtocolError(HarvesterError):
+    """The endpoint answered with an OAI-PMH error code."""
+
+    def __init__(self, code: str, message: str, url: str = "") -> None:
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.text = message
+        self.url = url
+
+
+class HarvestAborted(HarvesterError):
+    """A loop guard or a completeness check stopped a list; the watermark stays."""
+
+
+class LockHeld(HarvesterError):
+    """Another harvest holds the lock on this index."""
