@@ -31,11 +31,12 @@ class UnparsableResponse(EndpointError):
 class ProtocolError(HarvesterError):
     """The endpoint answered with an OAI-PMH error code."""
 
-    def __init__(self, code: str, message: str, url: str = "") -> None:
+    def __init__(self, code: str, message: str, url: str = "", response_date: str = "") -> None:
         super().__init__(f"{code}: {message}" if message else code)
         self.code = code
         self.text = message
         self.url = url
+        self.response_date = response_date
 
 
 class HarvestAborted(HarvesterError):

@@ -117,6 +117,30 @@ class Header:
 
 
 @dataclass(frozen=True)
+class RawRecord:
+    """One <record> of a page as it arrived: header, serialised XML and the parsed element."""
+
+    header: Header
+    xml: str
+    element: Any = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """One ListRecords response, parsed; the token says where the list goes on."""
+
+    url: str
+    response_date: str
+    records: tuple[RawRecord, ...]
+    resumption_token: str | None
+    cursor: int | None = None
+    complete_list_size: int | None = None
+    expiration_date: str | None = None
+    repairs: int = 0
+    requests: int = 1
+
+
+@dataclass(frozen=True)
 class Record:
     """A harvested record ready for the index: header, raw XML and normalised fields."""
 

@@ -1,0 +1,473 @@
+"""The SQLite index: migrations, one-transaction page saves, harvest state, runs, FTS, reads.
+
+sqlite-utils and SQL live here and nowhere else. Each thread opens its own Store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from harvester.errors import HarvesterError
+from harvester.models import (
+    NORMALISED_FIELDS,
+    Checkpoint,
+    Record,
+    RepositoryInfo,
+    RunResult,
+    Source,
+)
+
+FTS_COLUMNS = ("title", "creators", "subjects", "descriptions")
+JSON_FIELDS = frozenset(k for k, v in NORMALISED_FIELDS.items() if v == "JSON")
+RECORD_COLUMNS: tuple[str, ...] = (
+    "source",
+    "identifier",
+    "datestamp",
+    "deleted",
+    "set_specs",
+    *NORMALISED_FIELDS,
+    "raw_xml",
+    "raw_hash",
+    "harvested_at",
+    "changed_at",
+)
+# SQLite (>= 3.32) accepts 32766 bound variables per statement.
+_MAX_VARIABLES = 32000
+
+migrations = Migrations("harvester")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.table("sources").create(
+        {
+            "name": str,
+            "title": str,
+            "institution": str,
+            "country": str,
+            "endpoint": str,
+            "metadata_prefix": str,
+            "repository_name": str,
+            "granularity": str,
+            "day_granularity_only": int,
+            "earliest_datestamp": str,
+            "deleted_record": str,
+            "admin_emails": str,
+            "identified_at": str,
+        },
+        pk="name",
+    )
+    columns: dict[str, Any] = {
+        "source": str,
+        "identifier": str,
+        "datestamp": str,
+        "deleted": int,
+        "set_specs": str,
+    }
+    for name, kind in NORMALISED_FIELDS.items():
+        columns[name] = int if kind == "INTEGER" else str
+    columns.update(
+        raw_xml=str,
+        raw_hash=str,
+        harvested_at=str,
+        changed_at=str,
+        cluster_id=str,
+        cluster_reason=str,
+    )
+    db.table("records").create(columns, pk=("source", "identifier"), not_null={"deleted"})
+    db.table("records").create_index(["source", "deleted"])
+    db.table("records").create_index(["changed_at"])
+    db.table("records").create_index(["year"])
+    db.table("records").create_index(["cluster_id"])
+    db.table("records").enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
+    db.table("state").create(
+        {
+            "source": str,
+            "set_spec": str,
+            "metadata_prefix": str,
+            "watermark": str,
+            "window_from": str,
+            "window_until": str,
+            "manual": int,
+            "first_response_date": str,
+            "resumption_token": str,
+            "cursor": int,
+            "complete_list_size": int,
+            "expiration_date": str,
+            "received": int,
+            "pages": int,
+            "updated_at": str,
+        },
+        pk=("source", "set_spec", "metadata_prefix"),
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "source": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "window_from": str,
+            "window_until": str,
+            "pages": int,
+            "requests": int,
+            "received": int,
+            "added": int,
+            "updated": int,
+            "deleted": int,
+            "repairs": int,
+            "expected": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db.table("runs").create_index(["source", "id"])
+    db.table("quarantine").create(
+        {
+            "id": int,
+            "source": str,
+            "url": str,
+            "reason": str,
+            "body": bytes,
+            "created": str,
+        },
+        pk="id",
+    )
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def raw_hash(raw_xml: str) -> str:
+    return hashlib.blake2b(raw_xml.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _json(value: Any) -> str:
+    # ensure_ascii=False keeps Chinese, Thai and Cyrillic searchable by the trigram index.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Store:
+    """One connection to the index; open one per thread."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise HarvesterError(f"cannot open the index {self.path}: {exc}") from None
+        self.db = sqlite_utils.Database(conn)
+        self.db.execute("PRAGMA busy_timeout = 60000")
+        if self.db.journal_mode != "wal":
+            self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE: take the write lock up front so parallel writers wait, not fail."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.execute("COMMIT")
+
+    # sources --------------------------------------------------------------------------
+    def save_source(self, source: Source, info: RepositoryInfo | None = None) -> None:
+        row: dict[str, Any] = {
+            "name": source.name,
+            "title": source.title,
+            "institution": source.institution,
+            "country": source.country,
+            "endpoint": source.endpoint,
+            "metadata_prefix": source.metadata_prefix,
+        }
+        if info is not None:
+            row.update(
+                repository_name=info.repository_name,
+                granularity=info.granularity,
+                earliest_datestamp=info.earliest_datestamp,
+                deleted_record=info.deleted_record,
+                admin_emails=", ".join(info.admin_emails),
+                identified_at=utc_now(),
+            )
+        with self.transaction():
+            self.db.table("sources").upsert(row, pk="name")
+
+    def source_row(self, name: str) -> dict[str, Any] | None:
+        rows = list(self.db.table("sources").rows_where("name = ?", [name]))
+        return rows[0] if rows else None
+
+    def set_day_granularity_only(self, name: str) -> None:
+        """Remember that this endpoint rejects seconds in from/until."""
+        with self.transaction():
+            self.db.execute("UPDATE sources SET day_granularity_only = 1 WHERE name = ?", [name])
+
+    # records --------------------------------------------------------------------------
+    def save_page(
+        self,
+        source: str,
+        records: Sequence[Record],
+        state_key: tuple[str, str],
+        checkpoint: Checkpoint,
+        *,
+        manual: bool = False,
+    ) -> tuple[int, int, int]:
+        """Upsert a page's records and its checkpoint in ONE transaction.
+
+        Returns (added, updated, deleted). Rows whose raw XML did not change are not rewritten,
+        so overlapping incremental windows cost no FTS work.
+        """
+        now = utc_now()
+        latest = {r.header.identifier: r for r in records}  # a page may repeat a record
+        with self.transaction():
+            known = self._known_hashes(source, list(latest))
+            rows, added, updated, deleted = [], 0, 0, 0
+            for identifier, record in latest.items():
+                digest = raw_hash(record.raw_xml)
+                before = known.get(identifier)
+                if before is not None and before[0] == digest:
+                    continue
+                rows.append(self._record_row(source, record, digest, now))
+                if record.header.deleted:
+                    deleted += before is None or not before[1]
+                elif before is None:
+                    added += 1
+                else:
+                    updated += 1
+            self._upsert_records(rows)
+            self._save_checkpoint(source, state_key, checkpoint, len(records), manual)
+        return added, updated, deleted
+
+    def _known_hashes(self, source: str, identifiers: list[str]) -> dict[str, tuple[str, bool]]:
+        found: dict[str, tuple[str, bool]] = {}
+        for start in range(0, len(identifiers), 900):
+            chunk = identifiers[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            cursor = self.db.execute(
+                f"SELECT identifier, raw_hash, deleted FROM records "
+                f"WHERE source = ? AND identifier IN ({marks})",
+                [source, *chunk],
+            )
+            for identifier, digest, deleted in cursor:
+                found[identifier] = (digest, bool(deleted))
+        return found
+
+    @staticmethod
+    def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any, ...]:
+        header = record.header
+        values: list[Any] = [
+            source,
+            header.identifier,
+            header.datestamp,
+            int(header.deleted),
+            _json(list(header.set_specs)),
+        ]
+        fields = record.fields
+        for name in NORMALISED_FIELDS:
+            value = fields.get(name)
+            if name in JSON_FIELDS:
+                value = _json(value if value is not None else [])
+            elif isinstance(value, bool):
+                value = int(value)
+            values.append(value)
+        values.extend((record.raw_xml, digest, now, now))
+        return tuple(values)
+
+    def _upsert_records(self, rows: list[tuple[Any, ...]]) -> None:
+        """One multi-row INSERT .. ON CONFLICT per chunk: FTS5 flushes once per statement."""
+        if not rows:
+            return
+        columns = RECORD_COLUMNS
+        update = ", ".join(
+            f"{c} = excluded.{c}" for c in columns if c not in ("source", "identifier")
+        )
+        per_row = "(" + ",".join("?" * len(columns)) + ")"
+        chunk_size = max(1, _MAX_VARIABLES // len(columns))
+        for start in range(0, len(rows), chunk_size):
+            chunk = rows[start : start + chunk_size]
+            sql = (
+                f"INSERT INTO records ({', '.join(columns)}) VALUES "
+                + ",".join([per_row] * len(chunk))
+                + f" ON CONFLICT(source, identifier) DO UPDATE SET {update}"
+            )
+            self.db.execute(sql, [value for row in chunk for value in row])
+
+    # harvest state --------------------------------------------------------------------
+    def get_state(self, source: str, set_spec: str, prefix: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.table("state").rows_where(
+                "source = ? AND set_spec = ? AND metadata_prefix = ?", [source, set_spec, prefix]
+            )
+        )
+        return rows[0] if rows else None
+
+    def _save_checkpoint(
+        self,
+        source: str,
+        state_key: tuple[str, str],
+        checkpoint: Checkpoint,
+        received: int,
+        manual: bool,
+    ) -> None:
+        set_spec, prefix = state_key
+        previous = self.get_state(source, set_spec, prefix) or {}
+        same_window = previous.get("first_response_date") == checkpoint.first_response_date
+        row = {
+            "source": source,
+            "set_spec": set_spec,
+            "metadata_prefix": prefix,
+            "window_from": checkpoint.window_from,
+            "window_until": checkpoint.window_until,
+            "manual": int(manual),
+            "first_response_date": checkpoint.first_response_date,
+            "resumption_token": checkpoint.resumption_token,
+            "cursor": checkpoint.cursor,
+            "complete_list_size": checkpoint.complete_list_size,
+            "expiration_date": checkpoint.expiration_date,
+            "received": (previous.get("received") or 0) * same_window + received,
+            "pages": (previous.get("pages") or 0) * same_window + 1,
+            "updated_at": utc_now(),
+        }
+        self.db.table("state").upsert(row, pk=("source", "set_spec", "metadata_prefix"))
+
+    def finish_window(self, source: str, set_spec: str, prefix: str, watermark: str | None) -> None:
+        """Close the list: drop the token; move the watermark when one is given."""
+        with self.transaction():
+            updates: dict[str, Any] = {
+                "source": source,
+                "set_spec": set_spec,
+                "metadata_prefix": prefix,
+                "resumption_token": None,
+                "expiration_date": None,
+                "first_response_date": None,
+                "received": 0,
+                "pages": 0,
+                "manual": 0,
+                "updated_at": utc_now(),
+            }
+            if watermark is not None:
+                updates["watermark"] = watermark
+            self.db.table("state").upsert(updates, pk=("source", "set_spec", "metadata_prefix"))
+
+    def clear_token(self, source: str, set_spec: str, prefix: str) -> None:
+        """Forget a dead token but keep the window, so the list restarts from its `from`."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE state SET resumption_token = NULL, expiration_date = NULL, "
+                "first_response_date = NULL, received = 0, pages = 0 "
+                "WHERE source = ? AND set_spec = ? AND metadata_prefix = ?",
+                [source, set_spec, prefix],
+            )
+
+    def reset_state(self, source: str) -> None:
+        with self.transaction():
+            self.db.execute("DELETE FROM state WHERE source = ?", [source])
+
+    # runs and quarantine ----------------------------------------------------------------
+    def save_run(self, result: RunResult) -> int:
+        with self.transaction():
+            table = self.db.table("runs")
+            table.insert(asdict(result))
+            return int(table.last_pk or 0)
+
+    def quarantine(self, source: str, url: str, reason: str, body: bytes) -> None:
+        with self.transaction():
+            self.db.table("quarantine").insert(
+                {"source": source, "url": url, "reason": reason, "body": body, "created": utc_now()}
+            )
+
+    # reads ------------------------------------------------------------------------------
+    def status(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Per source: records, deleted, last run, watermark and pending resumptions."""
+        known = [r["name"] for r in self.db.table("sources").rows]
+        names = list(names) if names else known
+        return [self._status_of(name) for name in names]
+
+    def _status_of(self, name: str) -> dict[str, Any]:
+        live, deleted = self.db.execute(
+            "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0) "
+            "FROM records WHERE source = ?",
+            [name],
+        ).fetchone()
+        runs = list(self.db.table("runs").rows_where("source = ?", [name], order_by="id desc", limit=1))
+        states = list(self.db.table("state").rows_where("source = ?", [name]))
+        return {
+            "source": name,
+            "records": live,
+            "deleted": deleted,
+            "last_run": runs[0] if runs else None,
+            "watermarks": {s["set_spec"] or "*": s["watermark"] for s in states},
+            "pending": [
+                {"set": s["set_spec"] or "*", "cursor": s["cursor"], "received": s["received"]}
+                for s in states
+                if s["resumption_token"]
+            ],
+        }
+
+    def record_row(self, source: str, identifier: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.table("records").rows_where("source = ? AND identifier = ?", [source, identifier])
+        )
+        return rows[0] if rows else None
+
+    def count_records(self, source: str | None = None) -> int:
+        if source is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM records").fetchone()[0])
+        return int(
+            self.db.execute("SELECT COUNT(*) FROM records WHERE source = ?", [source]).fetchone()[0]
+        )
+
+    def iter_raw(self, source: str, batch: int = 1000) -> Iterator[list[tuple[str, str]]]:
+        """(identifier, raw_xml) in batches, for re-normalising offline."""
+        last = ""
+        while True:
+            rows = self.db.execute(
+                "SELECT identifier, raw_xml FROM records WHERE source = ? AND identifier > ? "
+                "ORDER BY identifier LIMIT ?",
+                [source, last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield rows
+            last = rows[-1][0]
+
+    def update_fields(self, source: str, updates: Sequence[tuple[str, dict[str, Any]]]) -> int:
+        """Rewrite the normalised fields of existing records; counts the rows that changed."""
+        names = list(NORMALISED_FIELDS)
+        assignments = ", ".join(f"{n} = ?" for n in names)
+        changed = 0
+        with self.transaction():
+            for identifier, fields in updates:
+                values = [
+                    _json(fields.get(n) or []) if n in JSON_FIELDS else _scalar(fields.get(n))
+                    for n in names
+                ]
+                cursor = self.db.execute(
+                    f"UPDATE records SET {assignments} WHERE source = ? AND identifier = ? "
+                    f"AND ({' OR '.join(f'{n} IS NOT ?' for n in names)})",
+                    [*values, source, identifier, *values],
+                )
+                changed += cursor.rowcount
+        return changed
+
+
+def _scalar(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
