@@ -1,0 +1,107 @@
+"""Shared fixtures: a real OAI-PMH server on 127.0.0.1, zero-delay settings, captured responses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from harvester.devserver import DevServer, Fault, Repository, ServedRecord, dc_metadata
+from harvester.models import Settings, Source
+from harvester.store import Store
+
+FIXTURES = Path(__file__).parent / "fixtures"
+OAI_FIXTURES = FIXTURES / "oai"
+
+
+def captured(relative: str) -> bytes:
+    """The bytes of a captured real response under tests/fixtures/oai/."""
+    return (OAI_FIXTURES / relative).read_bytes()
+
+
+class Clock:
+    """A settable clock for the test server's responseDate."""
+
+    def __init__(self, start: str = "2025-01-10T12:00:00Z") -> None:
+        self.now = datetime.fromisoformat(start.replace("Z", "+00:00"))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def server() -> Iterator[DevServer]:
+    with DevServer() as running:
+        yield running
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """No waiting anywhere: delays, backoff and Retry-After caps are zero."""
+    return Settings(
+        database=tmp_path / "index.db",
+        timeout=5,
+        max_retries=3,
+        delay=0,
+        backoff=0,
+        max_retry_after=0,
+        jobs=4,
+    )
+
+
+def book(n: int, datestamp: str = "2024-01-01T00:00:00Z", **extra: object) -> ServedRecord:
+    sets = extra.pop("sets", ())
+    deleted = bool(extra.pop("deleted", False))
+    title = str(extra.pop("title", f"Book number {n}"))
+    return ServedRecord(
+        identifier=f"oai:test:{n}",
+        datestamp=datestamp,
+        metadata=dc_metadata(title=title, creator=f"Author {n}", date="2001"),
+        set_specs=tuple(sets),  # type: ignore[arg-type]
+        deleted=deleted,
+    )
+
+
+def repository(
+    name: str, records: list[ServedRecord], clock: Clock, **kwargs: object
+) -> Repository:
+    return Repository(name=name, records=records, clock=clock, **kwargs)  # type: ignore[arg-type]
+
+
+def source_for(server: DevServer, repo: Repository, **kwargs: object) -> Source:
+    url = server.add(repo)
+    return replace(Source(name=repo.name, endpoint=url), **kwargs)  # type: ignore[arg-type]
+
+
+def rows(settings: Settings, source: str | None = None) -> list[dict[str, object]]:
+    store = Store(settings.database)
+    try:
+        where = "source = ?" if source else None
+        args = [source] if source else []
+        return list(
+            store.db.table("records").rows_where(where, args, order_by="source, identifier")
+        )
+    finally:
+        store.close()
+
+
+__all__ = [
+    "Clock",
+    "Fault",
+    "book",
+    "captured",
+    "repository",
+    "rows",
+    "source_for",
+]
