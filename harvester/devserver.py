@@ -41,7 +41,7 @@ class Fault:
     """A canned answer served instead of the normal one while `times` lasts (None: always)."""
 
     status: int = 200
-    body: bytes = b""
+    body: bytes | Callable[[dict[str, str]], bytes] = b""
     headers: dict[str, str] = field(default_factory=dict)
     when: Callable[[dict[str, str]], bool] | None = None
     times: int | None = 1
@@ -68,6 +68,8 @@ class Repository:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     faults: list[Fault] = field(default_factory=list)
     requests: list[dict[str, str]] = field(default_factory=list)
+    user_agents: list[str] = field(default_factory=list)
+    in_flight: int = 0
 
     @property
     def day_granularity(self) -> bool:
@@ -134,6 +136,9 @@ class DevServer:
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
         self.release = threading.Event()  # set on stop, so hanging handlers return
+        self._count_lock = threading.Lock()
+        self.in_flight = 0
+        self.max_in_flight = 0  # most requests served at the same moment, for parallelism tests
 
     @property
     def base_url(self) -> str:
@@ -148,7 +153,9 @@ class DevServer:
         return f"{self.base_url}/{name}/oai"
 
     def start(self) -> DevServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -185,31 +192,44 @@ class DevServer:
             _send(handler, 404, b"<html><body>Not found</body></html>", "text/html")
             return
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        repository.requests.append(params)
-        if repository.latency:
-            self.release.wait(repository.latency)
-        fault = _take_fault(repository, params)
-        if fault is not None:
-            self._send_fault(handler, fault)
-            return
-        body = respond(repository, params, f"{self.base_url}/{name}/oai")
-        _send(handler, 200, body, "text/xml; charset=utf-8")
+        with self._count_lock:
+            repository.requests.append(params)
+            repository.user_agents.append(handler.headers.get("User-Agent", ""))
+            repository.in_flight += 1
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if repository.latency:
+                self.release.wait(repository.latency)
+            fault = _take_fault(repository, params)
+            if fault is not None:
+                self._send_fault(handler, fault, params)
+                return
+            body = respond(repository, params, f"{self.base_url}/{name}/oai")
+            _send(handler, 200, body, "text/xml; charset=utf-8")
+        finally:
+            with self._count_lock:
+                repository.in_flight -= 1
+                self.in_flight -= 1
 
-    def _send_fault(self, handler: BaseHTTPRequestHandler, fault: Fault) -> None:
+    def _send_fault(
+        self, handler: BaseHTTPRequestHandler, fault: Fault, params: dict[str, str]
+    ) -> None:
         if fault.hang:
             self.release.wait(fault.hang)
+        body = fault.body(params) if callable(fault.body) else fault.body
         if fault.drop_after is not None:
             handler.send_response(fault.status)
             handler.send_header("Content-Type", "text/xml")
-            handler.send_header("Content-Length", str(len(fault.body)))
+            handler.send_header("Content-Length", str(len(body)))
             handler.end_headers()
-            handler.wfile.write(fault.body[: fault.drop_after])
+            handler.wfile.write(body[: fault.drop_after])
             handler.wfile.flush()
             handler.close_connection = True
             return
         content_type = fault.headers.get("Content-Type", "text/xml; charset=utf-8")
         extra = {k: v for k, v in fault.headers.items() if k != "Content-Type"}
-        _send(handler, fault.status, fault.body, content_type, extra)
+        _send(handler, fault.status, body, content_type, extra)
 
 
 def _take_fault(repository: Repository, params: dict[str, str]) -> Fault | None:

@@ -174,7 +174,7 @@ def _harvest_list(
             _run_window(store, client, source, set_spec, plan, options, tally, progress, stop)
             return
         except ProtocolError as exc:
-            if exc.code == "badResumptionToken" and plan.token and attempt == 0:
+            if exc.code == "badResumptionToken" and attempt == 0:
                 log.warning("%s: resumption token refused; restarting the window", source.name)
                 store.clear_token(source.name, set_spec, prefix)
                 continue

@@ -250,7 +250,7 @@ def test_real_token_chain_is_followed_and_shortfall_reported(
     assert result.received == 56
     assert result.status == "incomplete"
     assert "completeListSize" in (result.error or "")
-    token_sent = [p["resumptionToken"] for p in repo.list_requests() if "resumptionToken" in p][0]
+    token_sent = next(p["resumptionToken"] for p in repo.list_requests() if "resumptionToken" in p)
     assert token_sent.encode() in first
     assert state(settings, "zenodo").get("watermark") is None  # never moved on a shortfall
 
