@@ -407,7 +407,9 @@ class Store:
             "FROM records WHERE source = ?",
             [name],
         ).fetchone()
-        runs = list(self.db.table("runs").rows_where("source = ?", [name], order_by="id desc", limit=1))
+        runs = list(
+            self.db.table("runs").rows_where("source = ?", [name], order_by="id desc", limit=1)
+        )
         states = list(self.db.table("state").rows_where("source = ?", [name]))
         return {
             "source": name,
@@ -424,7 +426,9 @@ class Store:
 
     def record_row(self, source: str, identifier: str) -> dict[str, Any] | None:
         rows = list(
-            self.db.table("records").rows_where("source = ? AND identifier = ?", [source, identifier])
+            self.db.table("records").rows_where(
+                "source = ? AND identifier = ?", [source, identifier]
+            )
         )
         return rows[0] if rows else None
 
