@@ -14,7 +14,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "config": ({"models", "errors"}, set()),
     "normalise": (
         {"models", "normalise"},
-        {"lxml", "pycountry", "stdnum", "convertdate", "jdatetime", "hijridate"},
+        {"lxml", "pycountry", "stdnum", "jdatetime", "hijridate"},
     ),
     "dedupe": ({"models"}, set()),
     "export": ({"models"}, {"lxml"}),
@@ -24,7 +24,13 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "xmlsafe": (set(), {"lxml"}),
     "store": ({"models", "errors"}, {"sqlite_utils"}),
     "lock": ({"errors"}, set()),
-    "harvest": ({"models", "errors", "oai", "normalise", "store", "transport"}, set()),
+    "harvest": (
+        {"models", "errors", "oai", "normalise", "store", "transport", "linking"},
+        set(),
+    ),
+    "linking": ({"dedupe", "normalise", "store"}, set()),
+    "renormalise": ({"models", "normalise", "store"}, set()),
+    "exporting": ({"export", "models", "store"}, set()),
     "devserver": (set(), {"lxml"}),
     "demo": ({"devserver", "models"}, set()),
 }

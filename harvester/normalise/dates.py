@@ -1,0 +1,397 @@
+"""dc:date values to an ISO 8601 date, a Gregorian year and the calendar they were given in.
+
+Catalogues of the alliance date books in the Gregorian, Buddhist (Thailand, Laos), Solar
+Hijri (Iran, Afghanistan), lunar Hijri, Minguo (Taiwan) and Myanmar calendars, with the
+digits of their script, and with MARC/ISBD conventions for uncertain dates ("c1998",
+"[1998?]", "ca. 1900"). Year arithmetic is done here; day-exact conversions of the Hijri and
+Solar Hijri calendars use hijridate (Umm al-Qura tables) and jdatetime.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+import datetime
+import functools
+import re
+import unicodedata
+from collections.abc import Collection, Sequence
+from typing import NamedTuple
+
+import jdatetime
+from hijridate import Hijri
+
+from harvester.normalise.data import MONTH_NAMES
+from harvester.normalise.text import clean_text
+
+GREGORIAN = "gregorian"
+BUDDHIST = "buddhist"
+SOLAR_HIJRI = "solar_hijri"
+HIJRI = "hijri"
+MINGUO = "minguo"
+MYANMAR = "myanmar"
+
+
+class ParsedDate(NamedTuple):
+    """A date read from one dc:date value: ISO text, Gregorian year and source calendar."""
+
+    date: str
+    year: int
+    calendar: str
+
+
+# ISO 8601 / W3CDTF, the form OAI-PMH repositories mostly send: "2019", "2019-05",
+# "2019-05-03", "2019-05-03T12:00:00Z", also an EDTF interval "2019-05-03/2019-06-01".
+_ISO = re.compile(
+    r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:[T ][0-9:.]*(?:Z|[+-]\d\d(?::?\d\d)?)?)?)?)?(?:/|$)"
+)
+_COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)")
+# Calendar markers, searched in NFKC text with ASCII digits.
+_MINGUO = re.compile(r"民[國国]\s*(?:前\s*)?(\d{1,3})\s*年")
+# Solar Hijri before lunar Hijri: "ه.ش" (hijri shamsi) contains the lunar marker "ه".
+_SOLAR_HIJRI_MARK = re.compile(
+    r"ه\s*[.‍ـ]?\s*ش|(?<![\u0600-\u06ff])ش(?![\u0600-\u06ff])|شمسی|خورشیدی|\bS\.?\s?H\b|solar hijri",
+    re.IGNORECASE,
+)
+_HIJRI_MARK = re.compile(
+    r"هـ|ه\s*[.‍]?\s*ق|(?<![\u0600-\u06ff])[هق](?![\u0600-\u06ff])|هجري|هجری|قمری|"
+    r"\bA\.?\s?H\b\.?|(?<=\d)\s?H\b|\bhijri",
+    re.IGNORECASE,
+)
+# Buddhist Era: Thai "พ.ศ." / "พุทธศักราช", Lao "ພ.ສ.", English "B.E.".
+_BUDDHIST_MARK = re.compile(r"พ\s*\.\s*ศ|พุทธศักราช|ພ\s*\.\s*ສ|\bB\.\s?E\b|(?<=\d)\s?BE\b")
+# Myanmar Era (Kawza): "ME 1382", "မြန်မာသက္ကရာဇ်".
+_MYANMAR_MARK = re.compile(r"မြန်မာသက္ကရာဇ်|ကောဇာ|\bM\.?\s?E\b\.?")
+# Explicitly Gregorian: Thai "ค.ศ.", Lao "ຄ.ສ.", Persian/Arabic "م"/"میلادی", Chinese "公元".
+_GREGORIAN_MARK = re.compile(
+    r"ค\s*\.\s*ศ|ຄ\s*\.\s*ສ|(?<![\u0600-\u06ff])م(?![\u0600-\u06ff])|میلادی|ميلادي|公元|西元|"
+    r"\bA\.?\s?D\b\.?|\bC\.?E\b\.?",
+    re.IGNORECASE,
+)
+_GREGORIAN_YEAR = re.compile(
+    r"(?<!\d)(\d{3,4})\s*(?:ค\s*\.\s*ศ|ຄ\s*\.\s*ສ|م(?![\u0600-\u06ff])|میلادی|ميلادي|A\.?\s?D\b|C\.?E\b)"
+    r"|(?:ค\s*\.\s*ศ\s*\.?|ຄ\s*\.\s*ສ\s*\.?|公元|西元|\bA\.?\s?D\b\.?)\s*(\d{3,4})(?!\d)",
+    re.IGNORECASE,
+)
+
+# Date shapes in free text, all with ASCII digits.
+_YMD = re.compile(r"(?<!\d)(\d{3,4})\s*[-/.]\s*(\d{1,2})(?:\s*[-/.]\s*(\d{1,2}))?(?!\d)")
+_CJK = re.compile(
+    r"(?<!\d)(\d{1,4})\s*[年년]\s*(?:(\d{1,2})\s*[月월]\s*(?:(\d{1,2})\s*[日号號일])?)?"
+)
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{3,4})(?!\d)")
+_MONTH_WORDS = sorted(MONTH_NAMES, key=len, reverse=True)
+_NAMED = re.compile(
+    r"(?:(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s*)?"
+    r"(?<![a-z])(" + "|".join(map(re.escape, _MONTH_WORDS)) + r")(?![a-z])\.?,?\s*"
+    r"(?:(\d{1,2})(?:st|nd|rd|th)?(?!\d),?\s*)?(\d{3,4})(?!\d)",
+    re.IGNORECASE,
+)
+_YEAR4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+_YEAR_ANY = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
+# OpenAIRE typed dates: "info:eu-repo/date/embargoEnd/2024-01-01" is not a publication date.
+_EU_REPO_DATE = re.compile(r"info:eu-repo/date/([A-Za-z]+)/(.*)", re.IGNORECASE)
+
+# Persian (Extended Arabic-Indic) digits: a strong sign of an Iranian (Solar Hijri) imprint.
+_PERSIAN_DIGITS = re.compile("[\u06f0-\u06f9]")
+# Thai or Lao letters or digits in the date itself ("3 พฤษภาคม 2563"): a Thai/Lao imprint.
+_THAI_LAO = re.compile("[\u0e00-\u0eff]")
+
+
+@functools.cache
+def _digit_table() -> dict[int, int]:
+    """Every Unicode decimal digit of the Basic Multilingual Plane -> its ASCII digit."""
+    table: dict[int, int] = {}
+    for code in range(0x80, 0x10000):
+        digit = unicodedata.decimal(chr(code), None)
+        if digit is not None:
+            table[code] = 0x30 + digit
+    return table
+
+
+def fold_digits(value: str) -> str:
+    """NFKC (full-width forms) and all decimal digits (Arabic-Indic, Thai, Myanmar...) to ASCII."""
+    if value.isascii():
+        return value
+    return unicodedata.normalize("NFKC", value).translate(_digit_table())
+
+
+# --- calendar arithmetic -------------------------------------------------------------------
+
+
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _valid_gregorian(year: int, month: int, day: int) -> bool:
+    if not (1 <= month <= 12 and 1 <= day <= _MONTH_DAYS[month]):
+        return False
+    return month != 2 or day < 29 or _calendar.isleap(year)
+
+
+_HIJRI_EPOCH = datetime.date(622, 7, 19).toordinal()  # 1 Muharram 1 AH, proleptic Gregorian
+
+
+def _tabular_hijri(year: int, month: int = 1, day: int = 1) -> datetime.date:
+    """Arithmetic (tabular) Islamic calendar, used outside hijridate's 1343-1500 AH range."""
+    days = 354 * (year - 1) + (3 + 11 * year) // 30 + (295 * (month - 1) + 9) // 10 + day - 1
+    return datetime.date.fromordinal(_HIJRI_EPOCH + days)
+
+
+@functools.lru_cache(maxsize=2048)
+def hijri_year_to_gregorian(year: int) -> int:
+    """Gregorian year holding most of a Hijri year (its midpoint).
+
+    A lunar year is 354 days, so it always straddles two Gregorian years: 1441 AH ran from
+    2019-08-31 to 2020-08-19 and is dated 2020, the year in which most of it fell.
+    """
+    try:
+        start = Hijri(year, 1, 1).to_gregorian().toordinal()
+        end = Hijri(year + 1, 1, 1).to_gregorian().toordinal()
+    except (ValueError, OverflowError):
+        start = _tabular_hijri(year).toordinal()
+        end = _tabular_hijri(year + 1).toordinal()
+    return datetime.date.fromordinal((start + end) // 2).year
+
+
+def _hijri_date(year: int, month: int, day: int) -> datetime.date | None:
+    """Day-exact Hijri conversion: Umm al-Qura tables, tabular calendar outside their range."""
+    try:
+        y, m, d = Hijri(year, month, day).to_gregorian().datetuple()
+    except OverflowError:
+        if 1 <= month <= 12 and 1 <= day <= 30 and year > 0:
+            return _tabular_hijri(year, month, day)
+        return None
+    except ValueError:
+        return None
+    return datetime.date(y, m, d)
+
+
+def _solar_hijri_date(year: int, month: int, day: int) -> datetime.date | None:
+    try:
+        gregorian: datetime.date = jdatetime.date(year, month, day).togregorian()
+    except (ValueError, OverflowError):
+        return None
+    return gregorian
+
+
+class _Parts(NamedTuple):
+    year: int
+    month: int
+    day: int
+
+
+def _to_gregorian(calendar: str, parts: _Parts) -> _Parts | None:
+    """Convert (year, month, day) of a calendar; month/day 0 mean "not given"."""
+    year, month, day = parts
+    if calendar == GREGORIAN:
+        return parts
+    if calendar == MINGUO:
+        # Minguo year 1 = 1912; months and days are Gregorian.
+        return _Parts(year + 1911, month, day)
+    if calendar == BUDDHIST:
+        # BE = CE + 543. Until 1941 the Thai year began on 1 April, so January-March of
+        # BE 2483 and earlier belong to the next Gregorian year.
+        if month and month <= 3 and year < 2484:
+            return _Parts(year - 542, month, day)
+        return _Parts(year - 543, month, day)
+    if calendar == MYANMAR:
+        # The Myanmar year starts in April: ME + 638 holds most of it.
+        return _Parts(year + 638, 0, 0)
+    if calendar == SOLAR_HIJRI:
+        if month and day:
+            converted = _solar_hijri_date(year, month, day)
+            if converted is not None:
+                return _Parts(converted.year, converted.month, converted.day)
+        # 1 Farvardin falls on 20/21 March: SH + 621 holds most of the year.
+        return _Parts(year + 621, 0, 0)
+    if calendar == HIJRI:
+        if month and day:
+            converted = _hijri_date(year, month, day)
+            if converted is not None:
+                return _Parts(converted.year, converted.month, converted.day)
+        return _Parts(hijri_year_to_gregorian(year), 0, 0)
+    return None
+
+
+def _iso(parts: _Parts) -> str:
+    year, month, day = parts
+    if month and day and _valid_gregorian(year, month, day):
+        return f"{year:04d}-{month:02d}-{day:02d}"
+    if month and 1 <= month <= 12:
+        return f"{year:04d}-{month:02d}"
+    return f"{year:04d}"
+
+
+# --- reading the parts ---------------------------------------------------------------------
+
+
+def _int(match: re.Match[str], group: int) -> int:
+    text = match.group(group)
+    return int(text) if text else 0
+
+
+def _read_parts(text: str, marked: bool, day_first: bool) -> _Parts | None:
+    """Year, month and day written in free text (ASCII digits); month/day 0 when absent.
+
+    The shape that starts first in the text wins ("2004, c1998" is dated 2004; MARC 260 $c
+    gives the imprint date first). Years need four digits unless a calendar marker is present
+    ("950 هـ", "民國9年").
+    """
+    found: list[tuple[int, int, _Parts]] = []
+    if match := _YMD.search(text):
+        found.append((match.start(), 0, _Parts(int(match[1]), _int(match, 2), _int(match, 3))))
+    if match := _CJK.search(text):
+        found.append((match.start(), 0, _Parts(int(match[1]), _int(match, 2), _int(match, 3))))
+    if match := _NAMED.search(text):
+        month = MONTH_NAMES.get(match[2].casefold(), 0)
+        day = _int(match, 1) or _int(match, 3)
+        found.append((match.start(), 0, _Parts(int(match[4]), month, day)))
+    if match := _DMY.search(text):
+        first, separator, second, year = int(match[1]), match[2], int(match[3]), int(match[4])
+        if separator == "." or first > 12 or day_first:  # 03.05.2019: day.month.year
+            parts = _Parts(year, second, first)
+        elif second > 12:  # 05/30/2019: US month/day/year
+            parts = _Parts(year, first, second)
+        else:  # 03/05/2019: ambiguous, keep the year only
+            parts = _Parts(year, 0, 0)
+        found.append((match.start(), 0, parts))
+    if match := (_YEAR_ANY if marked else _YEAR4).search(text):
+        found.append((match.start(), 1, _Parts(int(match[1]), 0, 0)))
+    found = [item for item in found if marked or item[2].year >= 1000]
+    return min(found)[2] if found else None
+
+
+_MARKS = (
+    (_SOLAR_HIJRI_MARK, SOLAR_HIJRI),
+    (_HIJRI_MARK, HIJRI),
+    (_BUDDHIST_MARK, BUDDHIST),
+    (_MYANMAR_MARK, MYANMAR),
+    (_GREGORIAN_MARK, GREGORIAN),
+)
+
+
+def _detect_calendar(text: str) -> str | None:
+    """The calendar a marker in the text names, or None when there is none."""
+    if "民" in text and _MINGUO.search(text):
+        return MINGUO
+    for mark, calendar in _MARKS:
+        if mark.search(text):
+            return calendar
+    return None
+
+
+def _by_language(
+    year: int, languages: Collection[str], persian_digits: bool = False, thai: bool = False
+) -> str:
+    """The calendar an unmarked year is in, judged from the record's languages.
+
+    A year above 2400 in a Thai or Lao record (or written in Thai/Lao script) is Buddhist
+    Era; 1300-1420 in a Persian record (or written with Persian digits) is Solar Hijri.
+    Neither range can be a Gregorian year of such a record.
+    """
+    if year > 2400 and (thai or "tha" in languages or "lao" in languages):
+        return BUDDHIST
+    if 1300 <= year <= 1420 and (persian_digits or "fas" in languages or "pes" in languages):
+        return SOLAR_HIJRI
+    return GREGORIAN
+
+
+def _plausible(parts: _Parts, today: datetime.date, marked: bool) -> bool:
+    """A year in the future, or before 1000 with no calendar marker, is a misreading."""
+    if parts.year > today.year or parts.year < 1:
+        return False
+    return marked or parts.year >= 1000
+
+
+def _finish(parts: _Parts, calendar: str, today: datetime.date, marked: bool) -> ParsedDate | None:
+    converted = _to_gregorian(calendar, parts)
+    if converted is None or not _plausible(converted, today, marked):
+        return None
+    return ParsedDate(_iso(converted), converted.year, calendar)
+
+
+def parse_date(
+    value: str, languages: Collection[str] = (), today: datetime.date | None = None
+) -> ParsedDate | None:
+    """Read one dc:date value; None when no plausible date is in it.
+
+    `languages` are the record's ISO 639-3 codes (they decide whether an unmarked 2563 is
+    Buddhist Era); `today` bounds plausible years (injectable for tests).
+    """
+    if today is None:
+        today = datetime.date.today()
+    return _parse(clean_text(value), languages, today)
+
+
+def _parse(text: str, languages: Collection[str], today: datetime.date) -> ParsedDate | None:
+    """parse_date on cleaned text."""
+    if not text:
+        return None
+    # Fast path: ISO 8601 as almost every OAI-PMH repository sends it.
+    match = text.isascii() and (_ISO.match(text) or _COMPACT.fullmatch(text))
+    if match:
+        parts = _Parts(int(match.group(1)), _int(match, 2), _int(match, 3))
+        return _finish(parts, _by_language(parts.year, languages), today, marked=False)
+    ascii_text = text.isascii()
+    persian_digits = not ascii_text and _PERSIAN_DIGITS.search(text) is not None
+    thai = not ascii_text and _THAI_LAO.search(text) is not None
+    text = fold_digits(text)
+    eu_repo = _EU_REPO_DATE.match(text)
+    if eu_repo:
+        if eu_repo.group(1).casefold() == "embargoend":
+            return None
+        return _parse(eu_repo.group(2).strip(), languages, today)
+    calendar = _detect_calendar(text)
+    if calendar == MINGUO:
+        minguo = _MINGUO.search(text)
+        if minguo is None or "前" in minguo.group(0):  # 民國前 = years before 1912
+            return None
+        rest = _CJK.match(text, minguo.start(1))
+        parts = (
+            _Parts(int(rest[1]), _int(rest, 2), _int(rest, 3))
+            if rest
+            else _Parts(int(minguo[1]), 0, 0)
+        )
+        return _finish(parts, MINGUO, today, marked=True)
+    if calendar is not None and calendar != GREGORIAN:
+        gregorian = _GREGORIAN_YEAR.search(text)
+        if gregorian:  # dual dating "1441 هـ / 2020 م": the Gregorian year is given, use it
+            year = int(gregorian.group(1) or gregorian.group(2))
+            return _finish(_Parts(year, 0, 0), GREGORIAN, today, marked=True)
+    found = _read_parts(text, marked=calendar is not None, day_first=calendar == BUDDHIST)
+    if found is None:
+        return None
+    if calendar is None:
+        calendar = _by_language(found.year, languages, persian_digits, thai)
+        return _finish(found, calendar, today, marked=False)
+    return _finish(found, calendar, today, marked=True)
+
+
+def choose_date(
+    values: Sequence[str], languages: Collection[str] = (), today: datetime.date | None = None
+) -> tuple[str | None, ParsedDate | None]:
+    """Pick the record's date among its dc:date values: (raw value used, parsed date).
+
+    The earliest readable date wins: DSpace sends accession and availability timestamps
+    before dc.date.issued ("2022-02-24T20:48:40Z", ..., "1985"), and a digitised book's
+    original imprint date precedes its scan date. Embargo end dates are skipped. When no
+    value can be read the first one is returned as the raw date.
+    """
+    if today is None:
+        today = datetime.date.today()
+    best: tuple[tuple[int, int, int], str, ParsedDate] | None = None
+    first: str | None = None
+    for raw in dict.fromkeys(values):  # DSpace repeats accession = availability timestamps
+        text = clean_text(raw)
+        if not text:
+            continue
+        if first is None:
+            first = text
+        parsed = _parse(text, languages, today)
+        if parsed is None:
+            continue
+        key = (parsed.year, int(parsed.date[5:7] or 0), int(parsed.date[8:10] or 0))
+        if best is None or key < best[0]:
+            best = (key, text, parsed)
+    if best is None:
+        return first, None
+    return best[1], best[2]

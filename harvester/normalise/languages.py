@@ -1,0 +1,129 @@
+"""dc:language values to ISO 639-3 codes.
+
+Catalogues send ISO 639-1 ("en"), 639-2/B ("fre", "chi"), 639-2/T and 639-3 ("fra", "zho"),
+locale and BCP 47 tags ("en_US", "zh-Hans"), English names and names in the language itself
+("Русский", "ภาษาไทย"). Codes and English names come from pycountry (ISO 639-3 tables);
+endonyms come from the hand-written table in data.py.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+
+import pycountry
+
+from harvester.normalise.data import (
+    DEPRECATED_LANGUAGE_CODES,
+    LANGUAGE_NAMES,
+    LANGUAGE_WORD_PREFIXES,
+    LANGUAGE_WORD_SUFFIXES,
+    UNUSABLE_LANGUAGE_CODES,
+)
+from harvester.normalise.text import clean_text
+
+# BCP 47 / POSIX locale: primary subtag, then region/script/variant subtags.
+_TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*(?:\.[a-z0-9-]+)?(?:@[a-z]+)?")
+_SEPARATORS = re.compile(r"\s*(?:[;,/|+&]|\band\b|\bet\b|\bи\b|和)\s*")
+# Apostrophes people type for the Uzbek oʻ/gʻ letters.
+_APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´ʹ", "'"))
+# Arabic-script letter variants: Arabic kaf/yeh and Persian keheh/yeh are one letter to a reader.
+_ARABIC_VARIANTS = str.maketrans({"ك": "ک", "ي": "ی", "ى": "ی"})
+
+
+def lookup_key(value: str) -> str:
+    """The form names are compared in: cleaned, case-folded, apostrophes and kaf/yeh unified."""
+    key = clean_text(value).casefold().translate(_APOSTROPHES)
+    if not key.isascii():
+        key = key.translate(_ARABIC_VARIANTS)
+    return key.replace("（", "(").replace("）", ")").strip(" .;:,")
+
+
+@functools.cache
+def _tables() -> tuple[dict[str, str], dict[str, str]]:
+    """Build {code: ISO 639-3} and {name: ISO 639-3} once, on first use.
+
+    English names that ISO 639-3 qualifies ("Malay (macrolanguage)") are also entered bare;
+    a bare name shared by a macrolanguage and one of its members goes to the macrolanguage.
+    """
+    codes: dict[str, str] = {}
+    names: dict[str, str] = {}
+    qualified: dict[str, str] = {}
+    for language in pycountry.languages:
+        code = language.alpha_3
+        codes[code] = code
+        for attribute in ("alpha_2", "bibliographic"):
+            other = getattr(language, attribute, None)
+            if other:
+                codes.setdefault(other, code)
+        for attribute in ("name", "common_name", "inverted_name"):
+            name = getattr(language, attribute, None)
+            if not name:
+                continue
+            key = lookup_key(name)
+            names.setdefault(key, code)
+            bare = key.split(" (", 1)[0]
+            if bare != key and (bare not in qualified or getattr(language, "scope", "") == "M"):
+                qualified[bare] = code
+    for bare, code in qualified.items():
+        names.setdefault(bare, code)
+    for old, code in DEPRECATED_LANGUAGE_CODES.items():
+        codes.setdefault(old, code)
+    for name, code in LANGUAGE_NAMES.items():
+        names[lookup_key(name)] = code
+    return codes, names
+
+
+def _lookup_one(key: str) -> str | None:
+    """One language (already a lookup key) to its code, or None."""
+    codes, names = _tables()
+    if len(key) <= 3 and key in codes:
+        return codes[key]
+    if key in names:
+        return names[key]
+    tag = _TAG.fullmatch(key)
+    if tag:
+        return codes.get(tag.group(1))
+    for prefix in LANGUAGE_WORD_PREFIXES:
+        if key.startswith(prefix) and key[len(prefix) :] in names:
+            return names[key[len(prefix) :]]
+    for suffix in LANGUAGE_WORD_SUFFIXES:
+        if key.endswith(suffix) and key[: -len(suffix)] in names:
+            return names[key[: -len(suffix)]]
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def language_codes(value: str) -> tuple[str, ...]:
+    """All ISO 639-3 codes named in one dc:language value ("eng; rus" names two).
+
+    "und" (undetermined) and "mis" (uncoded) are dropped: they tell a reader nothing.
+    """
+    key = lookup_key(value)
+    if not key:
+        return ()
+    found = _lookup_one(key)
+    if found is None and _SEPARATORS.search(key):
+        parts = (_lookup_one(part) for part in _SEPARATORS.split(key) if part)
+        return tuple(dict.fromkeys(p for p in parts if p and p not in UNUSABLE_LANGUAGE_CODES))
+    if found is None or found in UNUSABLE_LANGUAGE_CODES:
+        return ()
+    return (found,)
+
+
+def normalise_language(value: str | None) -> str | None:
+    """The first ISO 639-3 code named in a value, or None (e.g. for a source's default)."""
+    if not value or not isinstance(value, str):
+        return None
+    codes = language_codes(value)
+    return codes[0] if codes else None
+
+
+def normalise_languages(values: Iterable[str]) -> list[str]:
+    """ISO 639-3 codes of all values, de-duplicated in order; unknown values are dropped."""
+    result: dict[str, None] = {}
+    for value in values:
+        for code in language_codes(value):
+            result[code] = None
+    return list(result)

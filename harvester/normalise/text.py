@@ -1,0 +1,221 @@
+"""Text cleaning shared by every field: Unicode, whitespace, HTML and ISBD punctuation.
+
+Every function here is idempotent: cleaning an already cleaned value returns it unchanged,
+so records can be re-normalised safely.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+
+# C0/C1 control characters that are not whitespace to str.split(): they become spaces so
+# that words glued by a stray control byte stay apart.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Invisible characters with no meaning in a catalogue: the BOM/zero-width no-break space and
+# the soft hyphen. Zero-width (non-)joiners are kept: Persian, Sinhala and Indic text needs them.
+_INVISIBLE = re.compile("[\ufeff\u00ad]")
+_UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\u00ad]")
+_SPACES = re.compile("  +")
+
+
+def _collapse_spaces(value: str) -> str:
+    """Collapse runs of U+0020 and trim them at the ends."""
+    if "  " in value:
+        value = _SPACES.sub(" ", value)
+    return value.strip(" ")
+
+
+def clean_text(value: str) -> str:
+    """Return NFC text with control characters removed and whitespace collapsed.
+
+    Catalogues send line-wrapped titles (arXiv), CRLF references (DSpace) and decomposed
+    accents (macOS exports); a search index needs one canonical form of each string.
+    """
+    if value.isprintable():
+        # No control, format or separator character but U+0020: only runs of spaces and
+        # spaces at the ends can need collapsing (inlined: this runs for every value).
+        if "  " in value:
+            value = _SPACES.sub(" ", value)
+        value = value.strip(" ")
+    else:
+        # Abstracts are made of line breaks, tabs and no-break spaces: replacing those is
+        # much cheaper on long text than splitting it into words.
+        for space in ("\n", "\r", "\t", "\xa0"):
+            if space in value:
+                value = value.replace(space, " ")
+        value = _collapse_spaces(value)
+        if not value.isprintable():
+            # Other whitespace, controls, BOM, soft hyphen, or ZWJ/ZWNJ (which are kept).
+            value = " ".join(value.split())
+            if _UNWANTED.search(value):
+                value = " ".join(_INVISIBLE.sub("", _CONTROL.sub(" ", value)).split())
+    if value.isascii() or unicodedata.is_normalized("NFC", value):
+        return value
+    return unicodedata.normalize("NFC", value)
+
+
+# --- HTML in descriptions --------------------------------------------------------------------
+
+# Inline elements vanish without a space ("<i>Homo</i>s" stays one word); every other tag
+# (block elements, <br>) separates words. A tag must start with a letter, so "p < 0.05" stays.
+# Names are spelled out in lower and upper case: re.IGNORECASE would halve the speed.
+_INLINE_NAMES = "a abbr b bdi bdo cite code em font i mark q s small span strong sub sup u var"
+_INLINE_ALTERNATIVES = sorted(
+    {*_INLINE_NAMES.split(), *_INLINE_NAMES.upper().split()}, key=lambda name: (-len(name), name)
+)
+_INLINE_TAG = re.compile(r"</?(?:" + "|".join(_INLINE_ALTERNATIVES) + r")(?:\s[^<>]*)?/?>")
+_TAG = re.compile(r"<(?:!--.*?-->|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>)", re.S)
+# Markup still to remove: an entity or a tag opening (cheap test before a full pass).
+_MARKUP = re.compile(r"&[#A-Za-z]|<[A-Za-z/!]")
+
+
+def _unescape(value: str) -> str:
+    """Unescape HTML entities until none is left (Zenodo escapes its HTML twice)."""
+    while "&" in value:
+        # The entities that make up nearly all escaped HTML, by plain replacement (fast);
+        # html.unescape, a regex with a callback per entity, handles whatever is left.
+        unescaped = (
+            value.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", '"')
+            .replace("&nbsp;", "\xa0")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+        )
+        if "&" not in unescaped:
+            return unescaped
+        unescaped = html.unescape(unescaped)
+        if unescaped == value:
+            break
+        value = unescaped
+    return value
+
+
+def strip_html(value: str) -> str:
+    """Remove HTML markup and entities, keeping the words apart where blocks end."""
+    value = _unescape(value)
+    while "<" in value:
+        stripped = _TAG.sub(" ", _INLINE_TAG.sub("", value))
+        if stripped == value:
+            break
+        value = _unescape(stripped)
+    return value
+
+
+def clean_description(value: str) -> str:
+    """Clean a description: HTML removed (escaped or not, any depth), then like any text."""
+    if "<" in value or "&" in value:
+        value = strip_html(value)
+    value = clean_text(value)
+    # Repeat until stable so that cleaning a cleaned description never changes it again.
+    for _ in range(8):
+        if ("<" not in value and "&" not in value) or not _MARKUP.search(value):
+            break
+        cleaned = clean_text(strip_html(value))
+        if cleaned == value:
+            break
+        value = cleaned
+    return value
+
+
+# --- ISBD / MARC punctuation on titles and names ---------------------------------------------
+
+# ISBD prescribes " /" before the statement of responsibility, " :" before other title
+# information, " ;" and " =" between parallel or subsequent titles, and MARC 245/100 fields
+# end with "." or ",". When the field is cut out of the record that punctuation dangles.
+_TRAILING_MARKS = frozenset(",;:/=")
+# AACR2 general material designations in MARC 245 $h: a cataloguer's note, not the title.
+_GMD = re.compile(
+    r"\s*\[(?:electronic resource|computer file|microform|sound recording|videorecording|"
+    r"motion picture|manuscript|graphic|cartographic material|kit|text)\]",
+    re.IGNORECASE,
+)
+# A final token such as "U.S.A." or Thai "พ.ศ.": the last period belongs to the abbreviation.
+_DOTTED_ABBREVIATION = re.compile(r"(?:[^\W\d_]{1,3}\.){2,}\Z")
+# A personal-name initial ("Smith, J.") or a Cyrillic/Latin two-letter one ("Yu.").
+_INITIAL = re.compile(r"[^\W\d_]{1,2}\.\Z")
+# Common abbreviations that end a name or a title with their own period (AACR2 appendix B).
+_ABBREVIATIONS = frozenset(
+    [
+        "al",
+        "bros",
+        "co",
+        "corp",
+        "dr",
+        "ed",
+        "eds",
+        "esq",
+        "etc",
+        "hon",
+        "inc",
+        "jr",
+        "ltd",
+        "mr",
+        "mrs",
+        "ms",
+        "no",
+        "prof",
+        "rev",
+        "sr",
+        "st",
+        "vol",
+    ]
+)
+
+
+def _keeps_period(value: str, allow_initial: bool) -> bool:
+    """True when the final period is part of an abbreviation or an initial."""
+    token = value.rsplit(" ", 1)[-1]
+    if allow_initial and len(token) <= 3 and token[:-1].isalpha():
+        return True  # "Smith, J." / "Ivanov, Yu."
+    if token[:-1].casefold() in _ABBREVIATIONS or _DOTTED_ABBREVIATION.search(token):
+        return True
+    return allow_initial and _INITIAL.match(token) is not None
+
+
+def _trim_trailing(value: str, allow_initial: bool) -> str:
+    """Drop dangling ISBD/MARC punctuation from the end until nothing more can go."""
+    while value:
+        last = value[-1]
+        if last in _TRAILING_MARKS or (
+            last == "." and not value.endswith("..") and not _keeps_period(value, allow_initial)
+        ):
+            value = value[:-1].rstrip()
+        else:
+            break
+    return value
+
+
+def clean_title(value: str) -> str:
+    """Clean a title: text cleaning, GMD removed, dangling ISBD punctuation trimmed.
+
+    Only ASCII ISBD marks are trimmed: CJK and Thai punctuation (。, ฯ, ๆ) is part of the text.
+    """
+    value = clean_text(value)
+    while "[" in value:
+        without = " ".join(_GMD.sub("", value).split())
+        if without == value:
+            break
+        value = without
+    return _trim_trailing(value, allow_initial=False)
+
+
+def clean_name(value: str) -> str:
+    """Clean a personal or corporate name; keeps initials ("Smith, J.") and "1950-" dates."""
+    return _trim_trailing(clean_text(value), allow_initial=True)
+
+
+# --- lists -------------------------------------------------------------------------------------
+
+
+def clean_values(values: Sequence[str], cleaner: Callable[[str], str] = clean_text) -> list[str]:
+    """Clean each value and drop empties and duplicates, keeping the first occurrence's place."""
+    if not values:
+        return []
+    if len(values) == 1:
+        cleaned = cleaner(values[0])
+        return [cleaned] if cleaned else []
+    return list(dict.fromkeys([c for c in map(cleaner, values) if c]))
