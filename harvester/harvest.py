@@ -19,6 +19,7 @@ from harvester.errors import (
     ProtocolError,
     UnparsableResponse,
 )
+from harvester.linking import link_index
 from harvester.models import Checkpoint, Page, Record, RepositoryInfo, RunResult, Settings, Source
 from harvester.oai import OAIClient
 from harvester.store import Store, utc_now
@@ -68,8 +69,12 @@ def harvest_all(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     sleep: Sleep = time.sleep,
+    link: bool = True,
 ) -> list[RunResult]:
-    """Harvest every given source, `jobs` at a time; one failing source never stops the rest."""
+    """Harvest every given source, `jobs` at a time; one failing source never stops the rest.
+
+    Then link the records that changed to the same works at other members (incrementally).
+    """
     options = options or HarvestOptions()
     stop = stop or threading.Event()
     Store(settings.database).close()  # migrate once, before the workers open their connections
@@ -79,7 +84,14 @@ def harvest_all(
             pool.submit(harvest_source, settings, source, options, progress, stop, sleep)
             for source in sources
         ]
-        return [future.result() for future in futures]
+        results = [future.result() for future in futures]
+    if link and not stop.is_set() and any(r.added or r.updated or r.deleted for r in results):
+        store = Store(settings.database)
+        try:
+            link_index(store)
+        finally:
+            store.close()
+    return results
 
 
 def harvest_source(

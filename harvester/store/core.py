@@ -1,6 +1,6 @@
-"""The SQLite index: migrations, one-transaction page saves, harvest state, runs, FTS, reads.
+"""The Store: one connection, one-transaction page saves, harvest state, runs, quarantine.
 
-sqlite-utils and SQL live here and nowhere else. Each thread opens its own Store.
+Each thread opens its own Store.
 """
 
 from __future__ import annotations
@@ -9,14 +9,13 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from harvester.errors import HarvesterError
 from harvester.models import (
@@ -27,127 +26,19 @@ from harvester.models import (
     RunResult,
     Source,
 )
+from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
 
-FTS_COLUMNS = ("title", "creators", "subjects", "descriptions")
-JSON_FIELDS = frozenset(k for k, v in NORMALISED_FIELDS.items() if v == "JSON")
-RECORD_COLUMNS: tuple[str, ...] = (
-    "source",
-    "identifier",
-    "datestamp",
-    "deleted",
-    "set_specs",
-    *NORMALISED_FIELDS,
-    "raw_xml",
-    "raw_hash",
-    "harvested_at",
-    "changed_at",
-)
 # SQLite (>= 3.32) accepts 32766 bound variables per statement.
 _MAX_VARIABLES = 32000
-
-migrations = Migrations("harvester")
-
-
-@migrations()
-def m001_initial(db: sqlite_utils.Database) -> None:
-    db.table("sources").create(
-        {
-            "name": str,
-            "title": str,
-            "institution": str,
-            "country": str,
-            "endpoint": str,
-            "metadata_prefix": str,
-            "repository_name": str,
-            "granularity": str,
-            "day_granularity_only": int,
-            "earliest_datestamp": str,
-            "deleted_record": str,
-            "admin_emails": str,
-            "identified_at": str,
-        },
-        pk="name",
-    )
-    columns: dict[str, Any] = {
-        "source": str,
-        "identifier": str,
-        "datestamp": str,
-        "deleted": int,
-        "set_specs": str,
-    }
-    for name, kind in NORMALISED_FIELDS.items():
-        columns[name] = int if kind == "INTEGER" else str
-    columns.update(
-        raw_xml=str,
-        raw_hash=str,
-        harvested_at=str,
-        changed_at=str,
-        cluster_id=str,
-        cluster_reason=str,
-    )
-    db.table("records").create(columns, pk=("source", "identifier"), not_null={"deleted"})
-    db.table("records").create_index(["source", "deleted"])
-    db.table("records").create_index(["changed_at"])
-    db.table("records").create_index(["year"])
-    db.table("records").create_index(["cluster_id"])
-    db.table("records").enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
-    db.table("state").create(
-        {
-            "source": str,
-            "set_spec": str,
-            "metadata_prefix": str,
-            "watermark": str,
-            "window_from": str,
-            "window_until": str,
-            "manual": int,
-            "first_response_date": str,
-            "resumption_token": str,
-            "cursor": int,
-            "complete_list_size": int,
-            "expiration_date": str,
-            "received": int,
-            "pages": int,
-            "updated_at": str,
-        },
-        pk=("source", "set_spec", "metadata_prefix"),
-    )
-    db.table("runs").create(
-        {
-            "id": int,
-            "source": str,
-            "started": str,
-            "finished": str,
-            "status": str,
-            "window_from": str,
-            "window_until": str,
-            "pages": int,
-            "requests": int,
-            "received": int,
-            "added": int,
-            "updated": int,
-            "deleted": int,
-            "repairs": int,
-            "expected": int,
-            "error": str,
-        },
-        pk="id",
-    )
-    db.table("runs").create_index(["source", "id"])
-    db.table("quarantine").create(
-        {
-            "id": int,
-            "source": str,
-            "url": str,
-            "reason": str,
-            "body": bytes,
-            "created": str,
-        },
-        pk="id",
-    )
 
 
 def utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_now_precise() -> str:
+    """Microsecond timestamps for changed_at, so `--since` can follow runs a moment apart."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def raw_hash(raw_xml: str) -> str:
@@ -235,7 +126,7 @@ class Store:
         Returns (added, updated, deleted). Rows whose raw XML did not change are not rewritten,
         so overlapping incremental windows cost no FTS work.
         """
-        now = utc_now()
+        now = utc_now_precise()
         latest = {r.header.identifier: r for r in records}  # a page may repeat a record
         with self.transaction():
             known = self._known_hashes(source, list(latest))
@@ -281,14 +172,8 @@ class Store:
             _json(list(header.set_specs)),
         ]
         fields = record.fields
-        for name in NORMALISED_FIELDS:
-            value = fields.get(name)
-            if name in JSON_FIELDS:
-                value = _json(value if value is not None else [])
-            elif isinstance(value, bool):
-                value = int(value)
-            values.append(value)
-        values.extend((record.raw_xml, digest, now, now))
+        values.extend(_field_value(name, fields.get(name)) for name in NORMALISED_FIELDS)
+        values.extend((record.raw_xml, digest, now, now, 1))
         return tuple(values)
 
     def _upsert_records(self, rows: list[tuple[Any, ...]]) -> None:
@@ -297,7 +182,9 @@ class Store:
             return
         columns = RECORD_COLUMNS
         update = ", ".join(
-            f"{c} = excluded.{c}" for c in columns if c not in ("source", "identifier")
+            f"{c} = excluded.{c}"
+            for c in columns
+            if c not in ("source", "identifier", "harvested_at")
         )
         per_row = "(" + ",".join("?" * len(columns)) + ")"
         chunk_size = max(1, _MAX_VARIABLES // len(columns))
@@ -440,12 +327,12 @@ class Store:
         )
 
     def iter_raw(self, source: str, batch: int = 1000) -> Iterator[list[tuple[str, str]]]:
-        """(identifier, raw_xml) in batches, for re-normalising offline."""
+        """(identifier, raw_xml) of live records in batches, for re-normalising offline."""
         last = ""
         while True:
             rows = self.db.execute(
                 "SELECT identifier, raw_xml FROM records WHERE source = ? AND identifier > ? "
-                "ORDER BY identifier LIMIT ?",
+                "AND deleted = 0 ORDER BY identifier LIMIT ?",
                 [source, last, batch],
             ).fetchall()
             if not rows:
@@ -453,25 +340,26 @@ class Store:
             yield rows
             last = rows[-1][0]
 
-    def update_fields(self, source: str, updates: Sequence[tuple[str, dict[str, Any]]]) -> int:
-        """Rewrite the normalised fields of existing records; counts the rows that changed."""
+    def update_fields(self, source: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
+        """Rewrite normalised fields; changed rows are stamped and queued for linking."""
         names = list(NORMALISED_FIELDS)
         assignments = ", ".join(f"{n} = ?" for n in names)
+        differs = " OR ".join(f"{n} IS NOT ?" for n in names)
+        now = utc_now_precise()
         changed = 0
         with self.transaction():
             for identifier, fields in updates:
-                values = [
-                    _json(fields.get(n) or []) if n in JSON_FIELDS else _scalar(fields.get(n))
-                    for n in names
-                ]
+                values = [_field_value(n, fields.get(n)) for n in names]
                 cursor = self.db.execute(
-                    f"UPDATE records SET {assignments} WHERE source = ? AND identifier = ? "
-                    f"AND ({' OR '.join(f'{n} IS NOT ?' for n in names)})",
-                    [*values, source, identifier, *values],
+                    f"UPDATE records SET {assignments}, changed_at = ?, link_pending = 1 "
+                    f"WHERE source = ? AND identifier = ? AND ({differs})",
+                    [*values, now, source, identifier, *values],
                 )
                 changed += cursor.rowcount
         return changed
 
 
-def _scalar(value: Any) -> Any:
+def _field_value(name: str, value: Any) -> Any:
+    if name in JSON_FIELDS:
+        return _json(value if value is not None else [])
     return int(value) if isinstance(value, bool) else value

@@ -1,0 +1,175 @@
+"""Shared pieces of the command line: the group, exit statuses, options, error reporting."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from enum import IntEnum
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from harvester import __version__
+from harvester.config import default_config_path, load_config
+from harvester.errors import ConfigError, HarvesterError, LockHeld
+from harvester.models import Config, RunResult, Settings, Source
+
+
+class Exit(IntEnum):
+    """Exit statuses cron jobs can rely on."""
+
+    OK = 0
+    FAILED = 1
+    USAGE = 2
+    LOCKED = 75
+    INTERRUPTED = 130
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_options(func: F) -> F:
+    """--config and --db: flag > HARVESTER_CONFIG / HARVESTER_DB > file > default."""
+    func = click.option(
+        "--db",
+        "database",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Index file (default: $HARVESTER_DB, the config's `database`, or harvest.db).",
+    )(func)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Config file (default: $HARVESTER_CONFIG or config/sources.toml).",
+    )(func)
+
+
+def output_options(func: F) -> F:
+    func = click.option("-q", "--quiet", is_flag=True, help="Print only errors (for cron).")(func)
+    return click.option(
+        "-v", "--verbose", is_flag=True, help="Log every request; tracebacks on errors."
+    )(func)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="harvester")
+def cli() -> None:
+    """Harvest OAI-PMH catalogues of the Silk Road library alliance into one SQLite index."""
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def fail(message: str, status: Exit, verbose: bool = False) -> NoReturn:
+    if verbose:
+        traceback.print_exc()
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(status)
+
+
+def setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+
+
+def load_or_defaults(
+    config_path: Path | None, database: Path | None, *, required: bool = True
+) -> Config:
+    """The config, or (for read-only commands without a config file) defaults."""
+    path = config_path or default_config_path()
+    if not required and config_path is None and not path.exists():
+        settings = Settings()
+        config = Config(settings=settings, sources=(), path=None)
+        env_db = os.environ.get("HARVESTER_DB")
+        db = database or (Path(env_db) if env_db else settings.database)
+        return replace(config, settings=replace(settings, database=db))
+    return load_config(path, database=database)
+
+
+def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
+    if not names:
+        return [s for s in config.sources if s.enabled]
+    unknown = [n for n in names if config.source(n) is None]
+    if unknown:
+        known = ", ".join(s.name for s in config.sources) or "none"
+        raise ConfigError(f"{config.path}: no source named {', '.join(unknown)} (known: {known})")
+    return [s for s in config.sources if s.name in names]
+
+
+@contextmanager
+def user_errors(verbose: bool) -> Iterator[None]:
+    try:
+        yield
+    except ConfigError as exc:
+        fail(str(exc), Exit.USAGE, verbose)
+    except LockHeld as exc:
+        fail(str(exc), Exit.LOCKED, verbose)
+    except HarvesterError as exc:
+        fail(str(exc), Exit.FAILED, verbose)
+
+
+class ProgressLine:
+    """A one-line live display of pages and records per source, for a terminal."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, tuple[int, int]] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, source: str, pages: int, records: int) -> None:
+        with self.lock:
+            self.counts[source] = (pages, records)
+            parts = [f"{n}: {r:,} records/{p} pages" for n, (p, r) in self.counts.items()]
+            line = " | ".join(parts)
+            width = 160
+            click.echo("\r" + line[-width:].ljust(min(width, len(line))), nl=False, err=True)
+
+    def close(self) -> None:
+        if self.counts:
+            click.echo("", err=True)
+
+
+@contextmanager
+def stop_on_signal() -> Iterator[threading.Event]:
+    """First Ctrl-C (or SIGTERM) asks workers to stop after the current page commits."""
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+        click.echo("\nStopping after the current page; press Ctrl-C again to quit.", err=True)
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def summary_line(result: RunResult) -> str:
+    text = (
+        f"{result.source}: {result.status}, {result.pages} pages, {result.received:,} received "
+        f"({result.added:,} new, {result.updated:,} updated, {result.deleted:,} deleted)"
+    )
+    if result.repairs:
+        text += f", {result.repairs} characters repaired"
+    if result.error:
+        text += f" - {result.error}"
+    return text
+
+
+def exit_status(results: Sequence[RunResult]) -> Exit:
+    if any(r.status == "interrupted" for r in results):
+        return Exit.INTERRUPTED
+    if any(r.status != "ok" for r in results):
+        return Exit.FAILED
+    return Exit.OK

@@ -1,0 +1,255 @@
+"""Commands that talk to endpoints: harvest, status, identify, sources, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harvester.cli.common import (
+    Exit,
+    ProgressLine,
+    cli,
+    config_options,
+    exit_status,
+    fail,
+    load_or_defaults,
+    output_options,
+    select_sources,
+    setup_logging,
+    stop_on_signal,
+    summary_line,
+    user_errors,
+)
+from harvester.config import default_config_path, load_config
+from harvester.errors import HarvesterError
+from harvester.harvest import HarvestOptions, harvest_all
+from harvester.lock import index_lock
+from harvester.models import RunResult, Settings, Source
+from harvester.oai import OAIClient
+from harvester.store import Store
+
+# -- commands ----------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@config_options
+@click.option("--full", is_flag=True, help="Re-harvest everything, ignoring the watermark.")
+@click.option("--from", "from_", metavar="DATE", help="Manual window start (keeps the watermark).")
+@click.option("--until", metavar="DATE", help="Manual window end (keeps the watermark).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Sources harvested at once.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
+@output_options
+def harvest(
+    sources: tuple[str, ...],
+    config_path: Path | None,
+    database: Path | None,
+    full: bool,
+    from_: str | None,
+    until: str | None,
+    jobs: int | None,
+    as_json: bool,
+    verbose: bool,
+    quiet: bool,
+) -> None:
+    """Harvest every enabled source, or the named ones (incremental by default).
+
+    \b
+    Examples:
+        harvester harvest                     # nightly: every enabled source
+        harvester harvest nlt --full          # one member, from scratch
+        harvester harvest nlt --from 2024-01-01 --until 2024-01-31
+        harvester harvest --quiet --json > run.json
+    """
+    setup_logging(verbose, quiet)
+    if full and (from_ or until):
+        fail("--full cannot be combined with --from/--until", Exit.USAGE)
+    with user_errors(verbose):
+        config = load_config(config_path or default_config_path(), database=database, jobs=jobs)
+        selected = select_sources(config, sources)
+        options = HarvestOptions(full=full, from_=from_, until=until)
+        results = _run_harvest(config.settings, selected, options, jobs, quiet)
+    _report(results, as_json, quiet)
+    sys.exit(exit_status(results))
+
+
+def _run_harvest(
+    settings: Settings,
+    sources: Sequence[Source],
+    options: HarvestOptions,
+    jobs: int | None,
+    quiet: bool,
+) -> list[RunResult]:
+    progress = ProgressLine() if sys.stderr.isatty() and not quiet else None
+    with index_lock(settings.database), stop_on_signal() as stop:
+        try:
+            return harvest_all(settings, sources, options, jobs=jobs, progress=progress, stop=stop)
+        finally:
+            if progress is not None:
+                progress.close()
+
+
+def _report(results: Sequence[RunResult], as_json: bool, quiet: bool) -> None:
+    if as_json:
+        click.echo(json.dumps([_result_json(r) for r in results], indent=2, ensure_ascii=False))
+    for result in results:
+        if result.status != "ok":
+            click.echo(summary_line(result), err=True)
+        elif not quiet and not as_json:
+            click.echo(summary_line(result))
+
+
+def _result_json(result: RunResult) -> dict[str, Any]:
+    from datetime import datetime
+
+    data = asdict(result)
+    started = datetime.fromisoformat(result.started.replace("Z", "+00:00"))
+    finished = datetime.fromisoformat(result.finished.replace("Z", "+00:00"))
+    data["duration_seconds"] = (finished - started).total_seconds()
+    return data
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(
+    sources: tuple[str, ...], config_path: Path | None, database: Path | None, as_json: bool
+) -> None:
+    """Show records, deletions, the last run, watermarks and pending resumptions.
+
+    \b
+    Example:
+        harvester status
+        harvester status nlt --json
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        if not config.settings.database.exists():
+            raise HarvesterError(f"no index at {config.settings.database}; run a harvest first")
+        store = Store(config.settings.database)
+        try:
+            rows = store.status(list(sources) or None)
+        finally:
+            store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("The index holds no sources yet.")
+    for row in rows:
+        click.echo(_status_text(row))
+
+
+def _status_text(row: dict[str, Any]) -> str:
+    run = row["last_run"]
+    lines = [f"{row['source']}: {row['records']:,} records, {row['deleted']:,} deleted"]
+    if run:
+        lines.append(
+            f"  last run {run['finished']}: {run['status']}, {run['received']:,} received, "
+            f"{run['added']:,} new, {run['updated']:,} updated, {run['deleted']:,} deleted"
+        )
+        if run["error"]:
+            lines.append(f"  error: {run['error']}")
+    for set_spec, watermark in sorted(row["watermarks"].items()):
+        label = "" if set_spec == "*" else f" (set {set_spec})"
+        lines.append(f"  watermark{label}: {watermark or 'none yet'}")
+    for pending in row["pending"]:
+        label = "" if pending["set"] == "*" else f" set {pending['set']}"
+        lines.append(
+            f"  pending resumption{label}: {pending['received'] or 0:,} records so far; "
+            "the next harvest continues from the saved token"
+        )
+    return "\n".join(lines)
+
+
+@cli.command()
+@click.argument("url")
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@output_options
+def identify(url: str, timeout: float, verbose: bool, quiet: bool) -> None:
+    """Describe an endpoint (Identify, metadata formats, sets) to help write a config entry.
+
+    \b
+    Example:
+        harvester identify https://zenodo.org/oai2d
+    """
+    setup_logging(verbose, quiet)
+    settings = Settings(timeout=timeout, max_retries=2, delay=0)
+    client = OAIClient(url, settings)
+    with user_errors(verbose):
+        info = client.identify()
+        formats = client.metadata_formats()
+        sets = client.sets(limit=50)
+    click.echo(f"Repository:    {info.repository_name}")
+    click.echo(f"Base URL:      {info.base_url}")
+    click.echo(f"Granularity:   {info.granularity}")
+    click.echo(f"Earliest:      {info.earliest_datestamp}")
+    click.echo(f"Deleted:       {info.deleted_record}")
+    click.echo(f"Admin email:   {', '.join(info.admin_emails)}")
+    click.echo("Formats:       " + ", ".join(f["prefix"] for f in formats))
+    click.echo(f"Sets (first {len(sets)}):" if sets else "Sets:          none")
+    for spec, name in sets:
+        click.echo(f"  {spec}  {name}")
+
+
+@cli.command(name="sources")
+@config_options
+def list_sources(config_path: Path | None, database: Path | None) -> None:
+    """Validate the config and list its sources.
+
+    \b
+    Example:
+        harvester sources --config config/sources.toml
+    """
+    with user_errors(False):
+        config = load_config(config_path or default_config_path(), database=database)
+    click.echo(f"{config.path}: {len(config.sources)} sources, index {config.settings.database}")
+    for source in config.sources:
+        flag = "" if source.enabled else "  (disabled)"
+        sets = ", ".join(source.sets) if source.sets else "all"
+        click.echo(
+            f"  {source.name:<20} {source.country or '--'}  {source.metadata_prefix:<8} "
+            f"sets: {sets:<20} {source.endpoint}{flag}"
+        )
+
+
+@cli.command()
+@click.option(
+    "--db",
+    "database",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Index file to write (default: $HARVESTER_DB or harvest.db).",
+)
+@output_options
+def demo(database: Path | None, verbose: bool, quiet: bool) -> None:
+    """Harvest four bundled sample endpoints served on 127.0.0.1 (no network needed).
+
+    \b
+    Example:
+        harvester demo && harvester status
+    """
+    from harvester.demo import serve_demo
+    from harvester.devserver import DevServer
+
+    setup_logging(verbose, quiet)
+    config = load_or_defaults(None, database, required=False)
+    settings = replace(config.settings, delay=0, max_retries=1, timeout=10)
+    with user_errors(verbose), DevServer() as server:
+        sources = serve_demo(server)
+        if not quiet:
+            click.echo(f"Serving {len(sources)} sample endpoints at {server.base_url}")
+        results = _run_harvest(settings, sources, HarvestOptions(), None, quiet)
+    _report(results, False, quiet)
+    if not quiet:
+        db = settings.database
+        click.echo(f"\nIndex written to {db}. Look at it with:")
+        click.echo(f"  harvester status --db {db}")
+        click.echo(f"  sqlite3 {db} 'select source, title, date_raw from records limit 5'")
+    sys.exit(exit_status(results))

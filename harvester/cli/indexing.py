@@ -1,0 +1,238 @@
+"""Commands over the index alone (no network): search, renormalise, link, export, stats."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
+from harvester.errors import HarvesterError
+from harvester.exporting import FORMATS, ExportRequest, write_export
+from harvester.linking import link_index
+from harvester.models import Config, Source
+from harvester.normalise.dcmitype import dcmi_type
+from harvester.normalise.languages import normalise_language
+from harvester.renormalise import renormalise_sources
+from harvester.store import Store
+from harvester.store.reads import SearchFilters, search, stats
+
+
+@contextmanager
+def open_index(config: Config) -> Iterator[Store]:
+    """The configured index, which must exist already (read commands never create one)."""
+    path = config.settings.database
+    if not path.exists():
+        raise HarvesterError(f"no index at {path}; run `harvester harvest` or `harvester demo`")
+    store = Store(path)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> list[Source]:
+    """Sources named (or all in the index), with their config when the config has them."""
+    in_index = [row["name"] for row in store.db.table("sources").rows]
+    wanted = list(names) or in_index
+    unknown = [n for n in wanted if n not in in_index]
+    if unknown:
+        raise HarvesterError(f"the index has no source named {', '.join(unknown)}")
+    return [config.source(name) or Source(name=name, endpoint="") for name in wanted]
+
+
+def _priority(config: Config) -> dict[str, int]:
+    return {source.name: source.priority for source in config.sources}
+
+
+@cli.command(name="search")
+@click.argument("query")
+@config_options
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--language", help="Language as an ISO 639 code or name, e.g. tha, ru, Persian.")
+@click.option("--year-from", type=int, help="Earliest year (Gregorian).")
+@click.option("--year-to", type=int, help="Latest year (Gregorian).")
+@click.option("--type", "type_", help="DCMI type, e.g. Text, Image, or a local term.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def search_command(
+    query: str,
+    config_path: Path | None,
+    database: Path | None,
+    sources: tuple[str, ...],
+    language: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    type_: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Full-text search in titles, creators, subjects and descriptions, in any script.
+
+    \b
+    Examples:
+        harvester search 'Зангезурський'
+        harvester search 'อยุธยา' --language tha
+        harvester search 中国 --year-from 2000 --json
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        filters = SearchFilters(
+            sources=sources,
+            language=(normalise_language(language) or language) if language else None,
+            year_from=year_from,
+            year_to=year_to,
+            type=(dcmi_type(type_) or type_) if type_ else None,
+        )
+        with open_index(config) as store:
+            hits = search(store.db, query, filters, limit)
+    if as_json:
+        click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        click.echo("No matches.", err=True)
+    for hit in hits:
+        creators = "; ".join(hit["creators"][:3]) or "-"
+        languages = ",".join(hit["languages"]) or "-"
+        click.echo(f"{hit['title'] or '(no title)'}")
+        click.echo(
+            f"    {creators} | {hit['year'] or '-'} | {languages} | "
+            f"{hit['source']} {hit['identifier']}"
+        )
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@config_options
+def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Path | None) -> None:
+    """Rebuild every normalised field from the stored raw XML, offline.
+
+    Run it after upgrading: improvements to the mapping reach records harvested long ago.
+
+    \b
+    Example:
+        harvester renormalise            # every source in the index
+        harvester renormalise nlt nlai
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        with open_index(config) as store:
+            selected = _indexed_sources(config, store, sources)
+            results = renormalise_sources(store, selected)
+            linked = link_index(store)
+    for result in results:
+        click.echo(f"{result.source}: {result.records:,} records, {result.changed:,} changed")
+    click.echo(f"linked: {linked.rekeyed:,} records re-keyed, {linked.clusters:,} clusters touched")
+
+
+@cli.command()
+@config_options
+@click.option("--full", is_flag=True, help="Re-key every record, not only the changed ones.")
+def link(config_path: Path | None, database: Path | None, full: bool) -> None:
+    """Link records of different members that describe the same work.
+
+    Runs by itself at the end of every harvest, for the records that changed.
+
+    \b
+    Example:
+        harvester link
+        harvester link --full
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        with open_index(config) as store:
+            if full:
+                with store.transaction():
+                    store.db.execute("UPDATE records SET link_pending = 1")
+            result = link_index(store)
+    click.echo(
+        f"{result.rekeyed:,} records re-keyed; {result.clusters:,} clusters formed or changed"
+    )
+
+
+@cli.command(name="export")
+@config_options
+@click.option("--format", "format_", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option("--merged", is_flag=True, help="One row per linked work instead of per record.")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", metavar="DATETIME", help="Only what changed since, e.g. 2025-01-31.")
+@click.option("--include-deleted", is_flag=True, help="Pass deletions on as tombstones.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (atomically); default standard output.",
+)
+def export_command(
+    config_path: Path | None,
+    database: Path | None,
+    format_: str,
+    merged: bool,
+    sources: tuple[str, ...],
+    since: str | None,
+    include_deleted: bool,
+    output: Path | None,
+) -> None:
+    """Export records as JSON Lines, CSV or oai_dc XML, streaming.
+
+    \b
+    Examples:
+        harvester export -o records.jsonl
+        harvester export --merged --format csv -o works.csv
+        harvester export --format xml --since 2025-01-31 --include-deleted -o feed.xml
+    """
+    request = ExportRequest(format_, merged, sources, since, include_deleted)
+    progress = _export_progress if output is not None and sys.stderr.isatty() else None
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        with open_index(config) as store:
+            count = write_export(store, request, _priority(config), output, progress)
+    if output is not None:
+        click.echo(f"{count:,} rows written to {output}", err=True)
+
+
+def _export_progress(count: int) -> None:
+    click.echo(f"\r{count:,} rows", nl=False, err=True)
+
+
+@cli.command(name="stats")
+@config_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stats_command(config_path: Path | None, database: Path | None, as_json: bool) -> None:
+    """Per member and for the whole index: records, deletions, linking, languages, years, types.
+
+    \b
+    Example:
+        harvester stats
+        harvester stats --json
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        with open_index(config) as store:
+            names = [row["name"] for row in store.db.table("sources").rows]
+            report = [stats(store.db, name) for name in names] + [stats(store.db)]
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for entry in report:
+        click.echo(_stats_text(entry))
+
+
+def _stats_text(entry: dict[str, Any]) -> str:
+    title = "whole index" if entry["source"] == "*" else entry["source"]
+    first, last = entry["year_range"]
+    languages = ", ".join(f"{k} {v:,}" for k, v in entry["languages"].items()) or "-"
+    types = ", ".join(f"{k} {v:,}" for k, v in entry["types"].items()) or "-"
+    return (
+        f"{title}: {entry['records']:,} records, {entry['deleted']:,} deleted\n"
+        f"  linked: {entry['linked_records']:,} records in {entry['clusters']:,} clusters "
+        f"({entry['linked_share']:.1%})\n"
+        f"  years: {first or '-'} to {last or '-'}\n"
+        f"  languages: {languages}\n"
+        f"  types: {types}"
+    )

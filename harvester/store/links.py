@@ -1,0 +1,97 @@
+"""Persistence for linking: stored match keys, records waiting to be linked, cluster ids."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+import sqlite_utils
+
+Ref = tuple[str, str]
+Key = tuple[str, str]
+
+
+class ClusterLike(Protocol):
+    @property
+    def cluster_id(self) -> str: ...
+
+    @property
+    def reason(self) -> str: ...
+
+
+def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
+    """Records added, changed or re-normalised since they were last linked."""
+    cursor = db.execute(
+        "SELECT source, identifier, deleted, title, titles, creators, year, identifiers, dc "
+        "FROM records WHERE link_pending = 1 LIMIT ?",
+        [limit],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = []
+    for values in cursor:
+        row = dict(zip(names, values, strict=True))
+        row["deleted"] = bool(row["deleted"])
+        row["creators"] = json.loads(row["creators"] or "[]")
+        row["identifiers"] = json.loads(row["identifiers"] or "{}")
+        row["titles"] = json.loads(row["titles"] or "[]")
+        row["dc"] = json.loads(row["dc"] or "{}")
+        rows.append(row)
+    return rows
+
+
+def keys_of(db: sqlite_utils.Database, ref: Ref) -> list[Key]:
+    return [
+        (kind, key)
+        for kind, key in db.execute(
+            "SELECT kind, key FROM match_keys WHERE source = ? AND identifier = ?", list(ref)
+        )
+    ]
+
+
+def records_sharing(db: sqlite_utils.Database, key: Key, limit: int) -> list[Ref]:
+    return [
+        (source, identifier)
+        for source, identifier in db.execute(
+            "SELECT source, identifier FROM match_keys WHERE kind = ? AND key = ? LIMIT ?",
+            [*key, limit],
+        )
+    ]
+
+
+def apply(
+    db: sqlite_utils.Database,
+    changes: Mapping[Ref, Sequence[Key]],
+    clusters: Mapping[Ref, ClusterLike | None],
+) -> None:
+    """Store the changed records' new keys and every affected record's cluster, in one go.
+
+    The caller holds a transaction, so keys and cluster ids never disagree.
+    """
+    refs = list(changes)
+    db.conn.executemany(
+        "DELETE FROM match_keys WHERE source = ? AND identifier = ?", [list(r) for r in refs]
+    )
+    db.conn.executemany(
+        "INSERT OR IGNORE INTO match_keys (source, identifier, kind, key) VALUES (?, ?, ?, ?)",
+        [(*ref, kind, key) for ref, keys in changes.items() for kind, key in keys],
+    )
+    db.conn.executemany(
+        "UPDATE records SET cluster_id = ?, cluster_reason = ? "
+        "WHERE source = ? AND identifier = ? "
+        "AND (cluster_id IS NOT ? OR cluster_reason IS NOT ?)",
+        [
+            (
+                c.cluster_id if c else None,
+                c.reason if c else None,
+                *ref,
+                c.cluster_id if c else None,
+                c.reason if c else None,
+            )
+            for ref, c in clusters.items()
+        ],
+    )
+    db.conn.executemany(
+        "UPDATE records SET link_pending = 0 WHERE source = ? AND identifier = ?",
+        [list(r) for r in refs],
+    )

@@ -1,0 +1,185 @@
+"""Read queries over the index: full-text search, streamed export rows, statistics."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from harvester.store.schema import JSON_FIELDS
+
+# Columns an export row carries (raw_xml stays in the index).
+EXPORT_COLUMNS = (
+    "source",
+    "identifier",
+    "datestamp",
+    "deleted",
+    "set_specs",
+    "cluster_id",
+    "cluster_reason",
+    "harvested_at",
+    "changed_at",
+)
+TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    sources: tuple[str, ...] = ()
+    language: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    type: str | None = None
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for name, value in row.items():
+        if (name in JSON_FIELDS or name == "set_specs") and isinstance(value, str):
+            row[name] = json.loads(value)
+    if "deleted" in row:
+        row["deleted"] = bool(row["deleted"])
+    if row.get("language_inferred") is not None:
+        row["language_inferred"] = bool(row["language_inferred"])
+    return row
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
+    clauses: list[str] = ["r.deleted = 0"]
+    params: list[Any] = []
+    if filters.sources:
+        clauses.append(f"r.source IN ({','.join('?' * len(filters.sources))})")
+        params += list(filters.sources)
+    if filters.language:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(r.languages) WHERE value = ?)")
+        params.append(filters.language)
+    if filters.type:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(r.types) WHERE value = ?)")
+        params.append(filters.type)
+    if filters.year_from is not None:
+        clauses.append("r.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        clauses.append("r.year <= ?")
+        params.append(filters.year_to)
+    return " AND ".join(clauses), params
+
+
+_RESULT_COLUMNS = "r.source, r.identifier, r.title, r.creators, r.year, r.languages, r.types"
+
+
+def search(
+    db: sqlite_utils.Database, query: str, filters: SearchFilters, limit: int = 20
+) -> list[dict[str, Any]]:
+    """Ranked matches in titles, creators, subjects and descriptions, in any script.
+
+    Terms of three or more characters go through the FTS5 trigram index (substring matches, so
+    Chinese and Thai words are found inside unsegmented text); shorter queries fall back to LIKE.
+    """
+    terms = query.split()
+    if not terms:
+        return []
+    where, params = _filter_sql(filters)
+    if all(len(term) >= TRIGRAM for term in terms):
+        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql = (
+            f"SELECT {_RESULT_COLUMNS}, bm25(records_fts) AS score FROM records_fts "
+            "JOIN records r ON r.rowid = records_fts.rowid "
+            f"WHERE records_fts MATCH ? AND {where} ORDER BY score LIMIT ?"
+        )
+        args = [match, *params, limit]
+    else:
+        likes, like_args = [], []
+        for term in terms:
+            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            likes.append(
+                "(r.title LIKE ? ESCAPE '\\' OR r.creators LIKE ? ESCAPE '\\' "
+                "OR r.subjects LIKE ? ESCAPE '\\' OR r.descriptions LIKE ? ESCAPE '\\')"
+            )
+            like_args += [pattern] * 4
+        # Title hits first, then the rest: a simple relevance order without an index.
+        sql = (
+            f"SELECT {_RESULT_COLUMNS}, (r.title NOT LIKE ? ESCAPE '\\') AS score FROM records r "
+            f"WHERE {' AND '.join(likes)} AND {where} ORDER BY score, r.title LIMIT ?"
+        )
+        args = [like_args[0], *like_args, *params, limit]
+    cursor = db.execute(sql, args)
+    names = [d[0] for d in cursor.description]
+    return [_decode(dict(zip(names, row, strict=True))) for row in cursor]
+
+
+def iter_export_rows(
+    db: sqlite_utils.Database,
+    *,
+    sources: Sequence[str] = (),
+    since: str | None = None,
+    include_deleted: bool = False,
+    by_cluster: bool = False,
+    fields: Sequence[str] = (),
+) -> Iterator[dict[str, Any]]:
+    """Stream records for export, one at a time (the cursor is never fetched whole).
+
+    With `by_cluster`, members of one cluster come together; `since` then keeps every cluster
+    with a member changed since that time, so a merged feed carries whole works.
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    if sources:
+        clauses.append(f"source IN ({','.join('?' * len(sources))})")
+        params += list(sources)
+    if not include_deleted:
+        clauses.append("deleted = 0")
+    if since:
+        if by_cluster:
+            clauses.append(
+                "(changed_at >= ? OR cluster_id IN "
+                "(SELECT cluster_id FROM records WHERE changed_at >= ? AND cluster_id IS NOT NULL))"
+            )
+            params += [since, since]
+        else:
+            clauses.append("changed_at >= ?")
+            params.append(since)
+    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    order = "cluster_id, source, identifier" if by_cluster else "source, identifier"
+    columns = ", ".join([*EXPORT_COLUMNS, *fields])
+    cursor = db.conn.execute(f"SELECT {columns} FROM records {where} ORDER BY {order}", params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield _decode(dict(zip(names, row, strict=True)))
+
+
+def stats(db: sqlite_utils.Database, source: str | None = None) -> dict[str, Any]:
+    """Records, deletions, linking, languages, year range and types for one source or all."""
+    where, params = ("WHERE source = ?", [source]) if source else ("", [])
+    live_where = f"{where} {'AND' if where else 'WHERE'} deleted = 0"
+    live, deleted, linked, clusters, first, last = db.execute(
+        "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0), "
+        "COALESCE(SUM(deleted = 0 AND cluster_id IS NOT NULL), 0), "
+        "COUNT(DISTINCT cluster_id), MIN(year), MAX(year) "
+        f"FROM records {where}",
+        params,
+    ).fetchone()
+    return {
+        "source": source or "*",
+        "records": live,
+        "deleted": deleted,
+        "clusters": clusters,
+        "linked_records": linked,
+        "linked_share": round(linked / live, 4) if live else 0.0,
+        "year_range": [first, last],
+        "languages": _top(db, "languages", live_where, params),
+        "types": _top(db, "types", live_where, params),
+    }
+
+
+def _top(
+    db: sqlite_utils.Database, column: str, where: str, params: list[Any], limit: int = 10
+) -> dict[str, int]:
+    rows = db.execute(
+        f"SELECT j.value, COUNT(*) FROM records, json_each(records.{column}) AS j {where} "
+        "GROUP BY j.value ORDER BY COUNT(*) DESC, j.value LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return {value: count for value, count in rows}

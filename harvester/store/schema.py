@@ -1,0 +1,141 @@
+"""The index schema, applied through sqlite-utils migrations (never by hand)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from harvester.models import NORMALISED_FIELDS
+
+FTS_COLUMNS = ("title", "creators", "subjects", "descriptions")
+JSON_FIELDS = frozenset(k for k, v in NORMALISED_FIELDS.items() if v == "JSON")
+RECORD_COLUMNS: tuple[str, ...] = (
+    "source",
+    "identifier",
+    "datestamp",
+    "deleted",
+    "set_specs",
+    *NORMALISED_FIELDS,
+    "raw_xml",
+    "raw_hash",
+    "harvested_at",
+    "changed_at",
+    "link_pending",
+)
+migrations = Migrations("harvester")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.table("sources").create(
+        {
+            "name": str,
+            "title": str,
+            "institution": str,
+            "country": str,
+            "endpoint": str,
+            "metadata_prefix": str,
+            "repository_name": str,
+            "granularity": str,
+            "day_granularity_only": int,
+            "earliest_datestamp": str,
+            "deleted_record": str,
+            "admin_emails": str,
+            "identified_at": str,
+        },
+        pk="name",
+    )
+    columns: dict[str, Any] = {
+        "source": str,
+        "identifier": str,
+        "datestamp": str,
+        "deleted": int,
+        "set_specs": str,
+    }
+    for name, kind in NORMALISED_FIELDS.items():
+        columns[name] = int if kind == "INTEGER" else str
+    columns.update(
+        raw_xml=str,
+        raw_hash=str,
+        harvested_at=str,
+        changed_at=str,
+        cluster_id=str,
+        cluster_reason=str,
+    )
+    db.table("records").create(columns, pk=("source", "identifier"), not_null={"deleted"})
+    db.table("records").create_index(["source", "deleted"])
+    db.table("records").create_index(["changed_at"])
+    db.table("records").create_index(["year"])
+    db.table("records").create_index(["cluster_id"])
+    db.table("records").enable_fts(list(FTS_COLUMNS), tokenize="trigram", create_triggers=True)
+    db.table("state").create(
+        {
+            "source": str,
+            "set_spec": str,
+            "metadata_prefix": str,
+            "watermark": str,
+            "window_from": str,
+            "window_until": str,
+            "manual": int,
+            "first_response_date": str,
+            "resumption_token": str,
+            "cursor": int,
+            "complete_list_size": int,
+            "expiration_date": str,
+            "received": int,
+            "pages": int,
+            "updated_at": str,
+        },
+        pk=("source", "set_spec", "metadata_prefix"),
+    )
+    db.table("runs").create(
+        {
+            "id": int,
+            "source": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "window_from": str,
+            "window_until": str,
+            "pages": int,
+            "requests": int,
+            "received": int,
+            "added": int,
+            "updated": int,
+            "deleted": int,
+            "repairs": int,
+            "expected": int,
+            "error": str,
+        },
+        pk="id",
+    )
+    db.table("runs").create_index(["source", "id"])
+    db.table("quarantine").create(
+        {
+            "id": int,
+            "source": str,
+            "url": str,
+            "reason": str,
+            "body": bytes,
+            "created": str,
+        },
+        pk="id",
+    )
+
+
+@migrations()
+def m002_linking(db: sqlite_utils.Database) -> None:
+    """Match keys per record for incremental linking, and a flag for records to (re)link."""
+    db.table("match_keys").create(
+        {"source": str, "identifier": str, "kind": str, "key": str},
+        pk=("source", "identifier", "kind", "key"),
+    )
+    db.table("match_keys").create_index(["kind", "key"])
+    db.table("records").add_column("link_pending", int, not_null_default=0)
+    db.execute(
+        "CREATE INDEX idx_records_link_pending ON records(source, identifier) "
+        "WHERE link_pending = 1"
+    )
+    db.execute("UPDATE records SET link_pending = 1")
