@@ -45,6 +45,9 @@ from harvester.store import Store
 @click.option("--until", metavar="DATE", help="Manual window end (keeps the watermark).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Sources harvested at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
+@click.option(
+    "--no-link", is_flag=True, help="Skip linking the changed records (run `harvester link` later)."
+)
 @output_options
 def harvest(
     sources: tuple[str, ...],
@@ -55,6 +58,7 @@ def harvest(
     until: str | None,
     jobs: int | None,
     as_json: bool,
+    no_link: bool,
     verbose: bool,
     quiet: bool,
 ) -> None:
@@ -74,7 +78,7 @@ def harvest(
         config = load_config(config_path or default_config_path(), database=database, jobs=jobs)
         selected = select_sources(config, sources)
         options = HarvestOptions(full=full, from_=from_, until=until)
-        results = _run_harvest(config.settings, selected, options, jobs, quiet)
+        results = _run_harvest(config.settings, selected, options, jobs, quiet, link=not no_link)
     _report(results, as_json, quiet)
     sys.exit(exit_status(results))
 
@@ -85,11 +89,14 @@ def _run_harvest(
     options: HarvestOptions,
     jobs: int | None,
     quiet: bool,
+    link: bool = True,
 ) -> list[RunResult]:
     progress = ProgressLine() if sys.stderr.isatty() and not quiet else None
     with index_lock(settings.database), stop_on_signal() as stop:
         try:
-            return harvest_all(settings, sources, options, jobs=jobs, progress=progress, stop=stop)
+            return harvest_all(
+                settings, sources, options, jobs=jobs, progress=progress, stop=stop, link=link
+            )
         finally:
             if progress is not None:
                 progress.close()
