@@ -20,8 +20,18 @@ from harvester.errors import (
     UnparsableResponse,
 )
 from harvester.linking import link_index
-from harvester.models import Checkpoint, Page, Record, RepositoryInfo, RunResult, Settings, Source
+from harvester.models import (
+    Checkpoint,
+    Page,
+    RawRecord,
+    Record,
+    RepositoryInfo,
+    RunResult,
+    Settings,
+    Source,
+)
 from harvester.oai import OAIClient
+from harvester.pipeline import OrderedWriter, Prefetch
 from harvester.store import Store, utc_now
 from harvester.transport import Sleep
 
@@ -253,52 +263,83 @@ def _run_window(
     progress: Progress | None,
     stop: threading.Event | None,
 ) -> None:
+    """Page through one list: fetch and parse ahead, normalise here, write behind, in order."""
     prefix = source.metadata_prefix
     first_response_date = plan.first_response_date
     received = plan.received
     expected = plan.expected
-    pages = client.list_pages(
-        prefix,
-        set_spec=set_spec or None,
-        from_=plan.from_,
-        until=plan.until,
-        resumption_token=plan.token,
-    )
-    for page in pages:
-        first_response_date = first_response_date or page.response_date or utc_now()
-        expected = page.complete_list_size if page.complete_list_size is not None else expected
-        records = [_to_record(source, raw) for raw in page.records]
-        checkpoint = Checkpoint(
-            window_from=plan.from_,
-            window_until=plan.until,
-            first_response_date=first_response_date,
-            resumption_token=page.resumption_token,
-            cursor=page.cursor,
-            complete_list_size=expected,
-            expiration_date=page.expiration_date,
-        )
-        added, updated, deleted = store.save_page(
-            source.name, records, (set_spec, prefix), checkpoint, manual=options.manual
-        )
-        received += len(page.records)
-        _count(tally, page, added, updated, deleted)
+
+    def counted(done: tuple[Page, int, int, int]) -> None:
+        _count(tally, *done)
         if progress is not None:
             progress(source.name, tally.pages, tally.received)
-        if stop is not None and stop.is_set() and page.resumption_token:
-            raise _Interrupted()
+
+    pages = Prefetch(
+        client.list_pages(
+            prefix,
+            set_spec=set_spec or None,
+            from_=plan.from_,
+            until=plan.until,
+            resumption_token=plan.token,
+        )
+    )
+    writer: OrderedWriter[tuple[Page, int, int, int]] = OrderedWriter(counted)
+    try:
+        for page in pages:
+            first_response_date = first_response_date or page.response_date or utc_now()
+            if page.complete_list_size is not None:
+                expected = page.complete_list_size
+            checkpoint = Checkpoint(
+                window_from=plan.from_,
+                window_until=plan.until,
+                first_response_date=first_response_date,
+                resumption_token=page.resumption_token,
+                cursor=page.cursor,
+                complete_list_size=expected,
+                expiration_date=page.expiration_date,
+            )
+            records = [_to_record(source, raw) for raw in page.records]
+            writer.submit(
+                _save,
+                store,
+                source.name,
+                page,
+                records,
+                (set_spec, prefix),
+                checkpoint,
+                options.manual,
+            )
+            received += len(page.records)
+            if stop is not None and stop.is_set() and page.resumption_token:
+                writer.drain()
+                raise _Interrupted()
+        writer.drain()
+    finally:
+        writer.close()
+        pages.close()
     watermark = _complete_watermark(set_spec, received, expected, first_response_date, tally)
     if options.manual:
         watermark = None
     store.finish_window(source.name, set_spec, prefix, watermark)
 
 
-def _to_record(source: Source, raw: Any) -> Record:
+def _save(
+    store: Store,
+    source: str,
+    page: Page,
+    records: list[Record],
+    state_key: tuple[str, str],
+    checkpoint: Checkpoint,
+    manual: bool,
+) -> tuple[Page, int, int, int]:
+    added, updated, deleted = store.save_page(source, records, state_key, checkpoint, manual=manual)
+    return page, added, updated, deleted
+
+
+def _to_record(source: Source, raw: RawRecord) -> Record:
     # Status wins: a deleted header is a tombstone even when the endpoint still sends metadata.
-    fields = (
-        {}
-        if raw.header.deleted
-        else normalise.normalise_record(raw.element, source.default_language)
-    )
+    deleted = raw.header.deleted
+    fields = {} if deleted else normalise.normalise_dc(raw.dc, source.default_language)
     return Record(source=source.name, header=raw.header, raw_xml=raw.xml, fields=fields)
 
 

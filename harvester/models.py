@@ -118,11 +118,15 @@ class Header:
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One <record> of a page as it arrived: header, serialised XML and the parsed element."""
+    """One <record> of a page as it arrived: header, serialised XML and raw Dublin Core values.
+
+    Plain data only (no lxml elements), so a page can be parsed in one thread and
+    normalised in another.
+    """
 
     header: Header
     xml: str
-    element: Any = None
+    dc: Mapping[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from harvester.models import (
     RepositoryInfo,
     Settings,
 )
+from harvester.normalise.dc import extract_dc
 from harvester.transport import Sleep, Transport
 from harvester.xmlsafe import BrokenXML, HostileXML, looks_like_html, parse_document
 
@@ -280,7 +281,8 @@ def _read_record(record: Any, url: str) -> RawRecord:
         deleted=header.get("status") == "deleted",
         set_specs=tuple(set_specs),
     )
-    return RawRecord(parsed, etree.tostring(record, encoding="unicode", with_tail=False), record)
+    raw_xml = etree.tostring(record, encoding="unicode", with_tail=False)
+    return RawRecord(parsed, raw_xml, {} if parsed.deleted else extract_dc(record))
 
 
 def _read_token(element: Any) -> tuple[str | None, int | None, int | None, str | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,17 +16,29 @@ from lxml import etree
 
 log = logging.getLogger(__name__)
 
-# No entity expansion, no DTD, no network: a response can neither read local files nor
-# explode in memory. huge_tree lifts libxml2's 10 MB text limit; our own size cap bounds input.
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    load_dtd=False,
-    dtd_validation=False,
-    huge_tree=True,
-    recover=False,
-    remove_blank_text=False,
-)
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's parser: lxml parsers must not be shared between threads.
+
+    No entity expansion, no DTD, no network: a response can neither read local files nor
+    explode in memory. huge_tree lifts libxml2's 10 MB text limit; our own size cap bounds input.
+    """
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=True,
+            recover=False,
+            remove_blank_text=False,
+        )
+        _local.parser = parser
+    return parser
+
 
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
@@ -59,7 +72,7 @@ def parse_document(body: bytes) -> ParsedXML:
     """Parse strictly; on failure repair forbidden characters (counted) and try once more."""
     _refuse_doctype(body)
     try:
-        return ParsedXML(etree.fromstring(body, _PARSER), 0)
+        return ParsedXML(etree.fromstring(body, _parser()), 0)
     except etree.XMLSyntaxError as first_error:
         text, repairs = repair_text(body)
         if repairs == 0:
@@ -69,7 +82,7 @@ def parse_document(body: bytes) -> ParsedXML:
         data = text.encode("utf-8")
         data = re.sub(rb"^(\s*<\?xml[^>]*?)\s+encoding=[\"'][^\"']*[\"']", rb"\1", data)
         try:
-            return ParsedXML(etree.fromstring(data, _PARSER), repairs)
+            return ParsedXML(etree.fromstring(data, _parser()), repairs)
         except etree.XMLSyntaxError as second_error:
             raise BrokenXML(_describe(second_error)) from None
 

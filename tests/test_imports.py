@@ -19,19 +19,23 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "dedupe": ({"models"}, set()),
     "export": ({"models"}, {"lxml"}),
     # The OAI adapter is three files: protocol (oai), HTTP (transport), parsing (xmlsafe).
-    "oai": ({"models", "errors", "transport", "xmlsafe", "__init__"}, {"sickle", "lxml"}),
+    "oai": (
+        {"models", "errors", "transport", "xmlsafe", "normalise", "__init__"},
+        {"sickle", "lxml"},
+    ),
     "transport": ({"models", "errors"}, {"requests"}),
     "xmlsafe": (set(), {"lxml"}),
     "store": ({"models", "errors"}, {"sqlite_utils"}),
     "lock": ({"errors"}, set()),
     "harvest": (
-        {"models", "errors", "oai", "normalise", "store", "transport", "linking"},
+        {"models", "errors", "oai", "normalise", "store", "transport", "linking", "pipeline"},
         set(),
     ),
     "linking": ({"dedupe", "normalise", "store"}, set()),
     "renormalise": ({"models", "normalise", "store"}, set()),
     "exporting": ({"export", "models", "store"}, set()),
     "devserver": (set(), {"lxml"}),
+    "pipeline": (set(), set()),
     "demo": ({"devserver", "models"}, set()),
 }
 # Only these modules may import a given third-party package.

@@ -45,9 +45,15 @@ def raw_hash(raw_xml: str) -> str:
     return hashlib.blake2b(raw_xml.encode("utf-8"), digest_size=16).hexdigest()
 
 
+# One encoder for all: json.dumps with options builds a new JSONEncoder on every call.
+# ensure_ascii=False keeps Chinese, Thai and Cyrillic searchable by the trigram index.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(value: Any) -> str:
-    # ensure_ascii=False keeps Chinese, Thai and Cyrillic searchable by the trigram index.
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if not value:  # most list fields are empty: skip the encoder
+        return "{}" if isinstance(value, dict) else "[]"
+    return _encode(value)
 
 
 class Store:

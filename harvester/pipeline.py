@@ -1,0 +1,113 @@
+"""Overlap network, parsing and SQLite with Python work, on plain threads.
+
+A harvest is a chain: fetch + parse a page (network, libxml2), normalise it (Python), write it
+(SQLite). libxml2, sockets and SQLite release the GIL, so running the ends of the chain in
+their own threads lets a two-core machine do them while the middle runs. Order is kept: pages
+are written one after another, each in its own transaction, exactly as without the threads.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_DONE = object()
+
+
+class Prefetch(Generic[T]):
+    """Iterate `source` in a background thread, at most `depth` items ahead of the consumer.
+
+    An exception raised by `source` is re-raised to the consumer at the point it happened.
+    `close()` stops the producer early (for an interrupted or failed consumer).
+    """
+
+    def __init__(self, source: Iterator[T], depth: int = 2) -> None:
+        self._source = source
+        self._items: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._produce, name="prefetch", daemon=True)
+        self._thread.start()
+
+    def _produce(self) -> None:
+        try:
+            for item in self._source:
+                if not self._put(item):
+                    return
+            self._put(_DONE)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(_Failure(exc))
+        finally:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
+
+    def _put(self, item: object) -> bool:
+        while not self._cancelled.is_set():
+            try:
+                self._items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[T]:
+        while True:
+            item = self._items.get()
+            if item is _DONE:
+                return
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item  # type: ignore[misc]
+
+    def close(self, wait: float = 1.0) -> None:
+        """Stop producing; a request still in flight is left to finish on its own."""
+        self._cancelled.set()
+        self._thread.join(wait)
+
+
+class _Failure:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class OrderedWriter(Generic[R]):
+    """Runs write calls one at a time, in submission order, in a background thread.
+
+    At most `depth` writes wait at once, so memory stays bounded; `drain()` waits for all of
+    them and returns their results in order, raising the first failure.
+    """
+
+    def __init__(self, on_done: Callable[[R], None], depth: int = 2) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="writer")
+        self._pending: deque[Future[R]] = deque()
+        self._on_done = on_done
+        self._depth = depth
+
+    def submit(self, write: Callable[..., R], *args: object, **kwargs: object) -> None:
+        self._pending.append(self._pool.submit(write, *args, **kwargs))
+        while len(self._pending) > self._depth:
+            self._finish_oldest()
+
+    def drain(self) -> None:
+        while self._pending:
+            self._finish_oldest()
+
+    def _finish_oldest(self) -> None:
+        self._on_done(self._pending.popleft().result())
+
+    def close(self) -> None:
+        """Wait for the writes already submitted (they commit and are counted), then stop."""
+        try:
+            while self._pending:
+                future = self._pending.popleft()
+                if future.exception() is None:
+                    self._on_done(future.result())
+        finally:
+            self._pool.shutdown(wait=True)
