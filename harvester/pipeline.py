@@ -72,6 +72,10 @@ class Prefetch(Generic[T]):
         self._thread.join(wait)
 
 
+class _Skipped(Exception):
+    """A write not attempted because an earlier one failed."""
+
+
 class _Failure:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -89,11 +93,23 @@ class OrderedWriter(Generic[R]):
         self._pending: deque[Future[R]] = deque()
         self._on_done = on_done
         self._depth = depth
+        self._failed = threading.Event()
 
     def submit(self, write: Callable[..., R], *args: object, **kwargs: object) -> None:
-        self._pending.append(self._pool.submit(write, *args, **kwargs))
+        self._pending.append(self._pool.submit(self._run, write, *args, **kwargs))
         while len(self._pending) > self._depth:
             self._finish_oldest()
+
+    def _run(self, write: Callable[..., R], *args: object, **kwargs: object) -> R:
+        # After a failed write nothing later may commit: a later page's checkpoint would
+        # carry the list past records that were never stored.
+        if self._failed.is_set():
+            raise _Skipped()
+        try:
+            return write(*args, **kwargs)
+        except BaseException:
+            self._failed.set()
+            raise
 
     def drain(self) -> None:
         while self._pending:
