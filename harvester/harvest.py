@@ -8,8 +8,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from harvester import normalise
 from harvester.errors import (
@@ -25,7 +23,6 @@ from harvester.models import (
     Page,
     RawRecord,
     Record,
-    RepositoryInfo,
     RunResult,
     Settings,
     Source,
@@ -34,23 +31,13 @@ from harvester.oai import OAIClient
 from harvester.pipeline import OrderedWriter, Prefetch
 from harvester.store import Store, utc_now
 from harvester.transport import Sleep
+from harvester.windows import HarvestOptions, Plan, plan_window
+
+__all__ = ["HarvestOptions", "harvest_all", "harvest_source"]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
-
-
-@dataclass(frozen=True)
-class HarvestOptions:
-    """What this run asks for: incremental (default), everything, or a manual window."""
-
-    full: bool = False
-    from_: str | None = None
-    until: str | None = None
-
-    @property
-    def manual(self) -> bool:
-        return bool(self.from_ or self.until)
 
 
 @dataclass
@@ -64,6 +51,36 @@ class _Tally:
     expected: int | None = None
     shortfall: list[str] = field(default_factory=list)
     window: tuple[str | None, str | None] = (None, None)
+
+
+@dataclass
+class _SourceRun:
+    """Everything one source's harvest works with, handed around as one."""
+
+    store: Store
+    client: OAIClient
+    source: Source
+    options: HarvestOptions
+    progress: Progress | None = None
+    stop: threading.Event | None = None
+    tally: _Tally = field(default_factory=_Tally)
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def counted(self, done: tuple[Page, int, int, int]) -> None:
+        """Account for a page once its transaction committed."""
+        page, added, updated, deleted = done
+        tally = self.tally
+        tally.pages += 1
+        tally.received += len(page.records)
+        tally.added += added
+        tally.updated += updated
+        tally.deleted += deleted
+        tally.repairs += page.repairs
+        if self.progress is not None:
+            self.progress(self.source.name, tally.pages, tally.received)
 
 
 class _Interrupted(Exception):
@@ -114,15 +131,16 @@ def harvest_source(
 ) -> RunResult:
     """Harvest one source (all its sets) and record the run; never raises for endpoint trouble."""
     started = utc_now()
-    tally = _Tally()
     store = Store(settings.database)
     client = OAIClient(source.endpoint, settings, sleep)
+    run = _SourceRun(store, client, source, options, progress, stop)
+    tally = run.tally
     status, error = "ok", None
-    if stop is not None and stop.is_set():
+    if run.stopping:
         status, error = "interrupted", "interrupted before it started"
     else:
         try:
-            _harvest_sets(store, client, source, options, tally, progress, stop)
+            _harvest_sets(run)
             if tally.shortfall:
                 status, error = "incomplete", "; ".join(tally.shortfall)
         except _Interrupted:
@@ -160,122 +178,50 @@ def harvest_source(
     return result
 
 
-def _harvest_sets(
-    store: Store,
-    client: OAIClient,
-    source: Source,
-    options: HarvestOptions,
-    tally: _Tally,
-    progress: Progress | None,
-    stop: threading.Event | None,
-) -> None:
-    info = client.identify()
-    store.save_source(source, info)
-    for set_spec in source.sets or ("",):
-        _harvest_list(store, client, source, info, set_spec, options, tally, progress, stop)
+def _harvest_sets(run: _SourceRun) -> None:
+    info = run.client.identify()
+    run.store.save_source(run.source, info)
+    row = run.store.source_row(run.source.name) or {}
+    day_only = info.day_granularity or bool(row.get("day_granularity_only"))
+    for set_spec in run.source.sets or ("",):
+        _harvest_list(run, set_spec, day_only)
 
 
-def _harvest_list(
-    store: Store,
-    client: OAIClient,
-    source: Source,
-    info: RepositoryInfo,
-    set_spec: str,
-    options: HarvestOptions,
-    tally: _Tally,
-    progress: Progress | None,
-    stop: threading.Event | None,
-) -> None:
+def _harvest_list(run: _SourceRun, set_spec: str, day_only: bool) -> None:
     """One ListRecords list: resumed where a run stopped, restarted once on a dead token."""
-    prefix = source.metadata_prefix
+    store, name, prefix = run.store, run.source.name, run.source.metadata_prefix
     for attempt in range(2):
-        state = store.get_state(source.name, set_spec, prefix) or {}
-        plan = _plan_window(state, options, _day_only(store, source, info))
-        tally.window = (plan.from_, plan.until)
+        state = store.get_state(name, set_spec, prefix) or {}
+        plan = plan_window(state, run.options, day_only)
+        run.tally.window = (plan.from_, plan.until)
         try:
-            _run_window(store, client, source, set_spec, plan, options, tally, progress, stop)
+            _run_window(run, set_spec, plan)
             return
         except ProtocolError as exc:
             if exc.code == "badResumptionToken" and attempt == 0:
-                log.warning("%s: resumption token refused; restarting the window", source.name)
-                store.clear_token(source.name, set_spec, prefix)
+                log.warning("%s: resumption token refused; restarting the window", name)
+                store.clear_token(name, set_spec, prefix)
                 continue
-            if exc.code == "badArgument" and _has_seconds(plan) and attempt == 0:
-                log.warning("%s: seconds refused in from/until; using days", source.name)
-                store.set_day_granularity_only(source.name)
-                store.clear_token(source.name, set_spec, prefix)
+            if exc.code == "badArgument" and plan.has_seconds and attempt == 0:
+                log.warning("%s: seconds refused in from/until; using days", name)
+                store.set_day_granularity_only(name)
+                store.clear_token(name, set_spec, prefix)
+                day_only = True
                 continue
             if exc.code == "cannotDisseminateFormat":
-                raise ProtocolError(exc.code, _format_hint(client, source), exc.url) from None
+                raise ProtocolError(
+                    exc.code, _format_hint(run.client, run.source), exc.url
+                ) from None
             raise
 
 
-@dataclass(frozen=True)
-class _Plan:
-    from_: str | None
-    until: str | None
-    token: str | None
-    first_response_date: str | None
-    received: int
-    expected: int | None
-
-
-def _plan_window(state: dict[str, Any], options: HarvestOptions, day_only: bool) -> _Plan:
-    """Resume the pending list when this run asks for the same kind of window, else open one."""
-    token = state.get("resumption_token")
-    pending_manual = bool(state.get("manual"))
-    wanted_from = _at_granularity(options.from_, day_only)
-    wanted_until = _at_granularity(options.until, day_only)
-    same_kind = (
-        pending_manual == options.manual
-        and (
-            not options.manual
-            or (state.get("window_from"), state.get("window_until")) == (wanted_from, wanted_until)
-        )
-        and (not options.full or state.get("window_from") is None)
-    )
-    if token and same_kind and not _expired(state.get("expiration_date")):
-        return _Plan(
-            state.get("window_from"),
-            state.get("window_until"),
-            token,
-            state.get("first_response_date"),
-            state.get("received") or 0,
-            state.get("complete_list_size"),
-        )
-    if token and same_kind:
-        # An expired token: restart the unfinished window from its stored `from`.
-        return _Plan(state.get("window_from"), state.get("window_until"), None, None, 0, None)
-    if options.manual:
-        return _Plan(wanted_from, wanted_until, None, None, 0, None)
-    watermark = None if options.full else state.get("watermark")
-    return _Plan(_at_granularity(watermark, day_only), None, None, None, 0, None)
-
-
-def _run_window(
-    store: Store,
-    client: OAIClient,
-    source: Source,
-    set_spec: str,
-    plan: _Plan,
-    options: HarvestOptions,
-    tally: _Tally,
-    progress: Progress | None,
-    stop: threading.Event | None,
-) -> None:
+def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
     """Page through one list: fetch and parse ahead, normalise here, write behind, in order."""
-    prefix = source.metadata_prefix
+    source, prefix = run.source, run.source.metadata_prefix
     first_response_date = plan.first_response_date
-    received = plan.received
-    expected = plan.expected
-
-    def counted(done: tuple[Page, int, int, int]) -> None:
-        _count(tally, *done)
-        if progress is not None:
-            progress(source.name, tally.pages, tally.received)
-
+    received, expected = plan.received, plan.expected
     pages = Prefetch(
-        client.list_pages(
+        run.client.list_pages(
             prefix,
             set_spec=set_spec or None,
             from_=plan.from_,
@@ -283,7 +229,7 @@ def _run_window(
             resumption_token=plan.token,
         )
     )
-    writer: OrderedWriter[tuple[Page, int, int, int]] = OrderedWriter(counted)
+    writer: OrderedWriter[tuple[Page, int, int, int]] = OrderedWriter(run.counted)
     try:
         for page in pages:
             first_response_date = first_response_date or page.response_date or utc_now()
@@ -299,41 +245,33 @@ def _run_window(
                 expiration_date=page.expiration_date,
             )
             records = [_to_record(source, raw) for raw in page.records]
-            writer.submit(
-                _save,
-                store,
-                source.name,
-                page,
-                records,
-                (set_spec, prefix),
-                checkpoint,
-                options.manual,
-            )
+            state_key = (set_spec, prefix)
+            writer.submit(_save, run, page, records, state_key, checkpoint)
             received += len(page.records)
-            if stop is not None and stop.is_set() and page.resumption_token:
+            if run.stopping and page.resumption_token:
                 writer.drain()
                 raise _Interrupted()
         writer.drain()
     finally:
         writer.close()
         pages.close()
-    watermark = _complete_watermark(set_spec, received, expected, first_response_date, tally)
-    if options.manual:
-        watermark = None
-    store.finish_window(source.name, set_spec, prefix, watermark)
+    watermark = _complete_watermark(run.tally, set_spec, received, expected, first_response_date)
+    run.store.finish_window(
+        source.name, set_spec, prefix, None if run.options.manual else watermark
+    )
 
 
 def _save(
-    store: Store,
-    source: str,
+    run: _SourceRun,
     page: Page,
     records: list[Record],
     state_key: tuple[str, str],
     checkpoint: Checkpoint,
-    manual: bool,
 ) -> tuple[Page, int, int, int]:
-    added, updated, deleted = store.save_page(source, records, state_key, checkpoint, manual=manual)
-    return page, added, updated, deleted
+    counts = run.store.save_page(
+        run.source.name, records, state_key, checkpoint, manual=run.options.manual
+    )
+    return (page, *counts)
 
 
 def _to_record(source: Source, raw: RawRecord) -> Record:
@@ -343,21 +281,12 @@ def _to_record(source: Source, raw: RawRecord) -> Record:
     return Record(source=source.name, header=raw.header, raw_xml=raw.xml, fields=fields)
 
 
-def _count(tally: _Tally, page: Page, added: int, updated: int, deleted: int) -> None:
-    tally.pages += 1
-    tally.received += len(page.records)
-    tally.added += added
-    tally.updated += updated
-    tally.deleted += deleted
-    tally.repairs += page.repairs
-
-
 def _complete_watermark(
+    tally: _Tally,
     set_spec: str,
     received: int,
     expected: int | None,
     first_response_date: str | None,
-    tally: _Tally,
 ) -> str | None:
     """The new watermark, or None when completeListSize shows records went missing."""
     if expected is not None:
@@ -369,39 +298,6 @@ def _complete_watermark(
             )
             return None
     return first_response_date
-
-
-def _day_only(store: Store, source: Source, info: RepositoryInfo) -> bool:
-    row = store.source_row(source.name) or {}
-    return info.day_granularity or bool(row.get("day_granularity_only"))
-
-
-def _at_granularity(stamp: str | None, day_only: bool) -> str | None:
-    """Format a datestamp for from/until: day-only endpoints get YYYY-MM-DD."""
-    if not stamp:
-        return None
-    stamp = stamp.strip()
-    if day_only:
-        return stamp[:10]
-    if len(stamp) == 10:
-        return stamp
-    return stamp if stamp.endswith("Z") else stamp + "Z"
-
-
-def _has_seconds(plan: _Plan) -> bool:
-    return any(s and len(s) > 10 for s in (plan.from_, plan.until))
-
-
-def _expired(expiration_date: str | None) -> bool:
-    if not expiration_date:
-        return False
-    try:
-        when = datetime.fromisoformat(expiration_date.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when <= datetime.now(UTC)
 
 
 def _format_hint(client: OAIClient, source: Source) -> str:

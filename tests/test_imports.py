@@ -28,7 +28,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"models", "errors"}, {"sqlite_utils"}),
     "lock": ({"errors"}, set()),
     "harvest": (
-        {"models", "errors", "oai", "normalise", "store", "transport", "linking", "pipeline"},
+        {"models", "errors", "oai", "normalise", "store", "transport", "linking", "pipeline", "windows"},
         set(),
     ),
     "linking": ({"dedupe", "normalise", "store"}, set()),
@@ -36,6 +36,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "exporting": ({"export", "models", "store"}, set()),
     "devserver": (set(), {"lxml"}),
     "pipeline": (set(), set()),
+    "windows": (set(), set()),
     "demo": ({"devserver", "models"}, set()),
 }
 # Only these modules may import a given third-party package.
