@@ -20,7 +20,6 @@ from harvester.errors import (
 from harvester.linking import link_index
 from harvester.models import (
     Checkpoint,
-    Page,
     RawRecord,
     Record,
     RunResult,
@@ -29,7 +28,7 @@ from harvester.models import (
 )
 from harvester.oai import OAIClient
 from harvester.pipeline import OrderedWriter, Prefetch
-from harvester.store import Store, utc_now
+from harvester.store import PreparedPage, Store, prepare_page, utc_now
 from harvester.transport import Sleep
 from harvester.windows import HarvestOptions, Plan, plan_window
 
@@ -69,18 +68,28 @@ class _SourceRun:
     def stopping(self) -> bool:
         return self.stop is not None and self.stop.is_set()
 
-    def counted(self, done: tuple[Page, int, int, int]) -> None:
+    def counted(self, done: _Saved) -> None:
         """Account for a page once its transaction committed."""
-        page, added, updated, deleted = done
         tally = self.tally
         tally.pages += 1
-        tally.received += len(page.records)
-        tally.added += added
-        tally.updated += updated
-        tally.deleted += deleted
-        tally.repairs += page.repairs
+        tally.received += done.received
+        tally.added += done.added
+        tally.updated += done.updated
+        tally.deleted += done.deleted
+        tally.repairs += done.repairs
         if self.progress is not None:
             self.progress(self.source.name, tally.pages, tally.received)
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """What a committed page contributes to the run's counts (the page itself is let go)."""
+
+    received: int
+    repairs: int
+    added: int
+    updated: int
+    deleted: int
 
 
 class _Interrupted(Exception):
@@ -227,9 +236,12 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
             from_=plan.from_,
             until=plan.until,
             resumption_token=plan.token,
-        )
+        ),
+        depth=1,
     )
-    writer: OrderedWriter[tuple[Page, int, int, int]] = OrderedWriter(run.counted)
+    # One page ahead and one behind: each page in flight holds its records several times over
+    # (raw XML, Dublin Core, normalised fields), so depth is what sets peak memory.
+    writer: OrderedWriter[_Saved] = OrderedWriter(run.counted, depth=1)
     try:
         for page in pages:
             first_response_date = first_response_date or page.response_date or utc_now()
@@ -244,11 +256,12 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
                 complete_list_size=expected,
                 expiration_date=page.expiration_date,
             )
-            records = [_to_record(source, raw) for raw in page.records]
-            state_key = (set_spec, prefix)
-            writer.submit(_save, run, page, records, state_key, checkpoint)
-            received += len(page.records)
-            if run.stopping and page.resumption_token:
+            rows = prepare_page(source.name, [_to_record(source, raw) for raw in page.records])
+            writer.submit(_save, run, page.repairs, rows, (set_spec, prefix), checkpoint)
+            received += rows.received
+            more = page.resumption_token is not None
+            del page, rows  # let this page's records go while the next one is fetched
+            if run.stopping and more:
                 writer.drain()
                 raise _Interrupted()
         writer.drain()
@@ -263,15 +276,15 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
 
 def _save(
     run: _SourceRun,
-    page: Page,
-    records: list[Record],
+    repairs: int,
+    rows: PreparedPage,
     state_key: tuple[str, str],
     checkpoint: Checkpoint,
-) -> tuple[Page, int, int, int]:
+) -> _Saved:
     counts = run.store.save_page(
-        run.source.name, records, state_key, checkpoint, manual=run.options.manual
+        run.source.name, rows, state_key, checkpoint, manual=run.options.manual
     )
-    return (page, *counts)
+    return _Saved(rows.received, repairs, *counts)
 
 
 def _to_record(source: Source, raw: RawRecord) -> Record:

@@ -24,42 +24,47 @@ _DONE = object()
 class Prefetch(Generic[T]):
     """Iterate `source` in a background thread, at most `depth` items ahead of the consumer.
 
+    The producer takes a slot *before* it computes the next item, so no more than `depth`
+    finished items exist besides the one the consumer holds: memory stays flat.
     An exception raised by `source` is re-raised to the consumer at the point it happened.
     `close()` stops the producer early (for an interrupted or failed consumer).
     """
 
-    def __init__(self, source: Iterator[T], depth: int = 2) -> None:
+    def __init__(self, source: Iterator[T], depth: int = 1) -> None:
         self._source = source
-        self._items: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._items: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._slots = threading.Semaphore(depth)
         self._cancelled = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="prefetch", daemon=True)
         self._thread.start()
 
     def _produce(self) -> None:
         try:
-            for item in self._source:
-                if not self._put(item):
+            while self._take_slot():
+                try:
+                    item: object = next(self._source)
+                except StopIteration:
+                    item = _DONE
+                self._items.put(item)
+                if item is _DONE:
                     return
-            self._put(_DONE)
         except BaseException as exc:  # handed to the consumer, which raises it
-            self._put(_Failure(exc))
+            self._items.put(_Failure(exc))
         finally:
             close = getattr(self._source, "close", None)
             if close is not None:
                 close()
 
-    def _put(self, item: object) -> bool:
+    def _take_slot(self) -> bool:
         while not self._cancelled.is_set():
-            try:
-                self._items.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
+            if self._slots.acquire(timeout=0.1):
+                return not self._cancelled.is_set()
         return False
 
     def __iter__(self) -> Iterator[T]:
         while True:
             item = self._items.get()
+            self._slots.release()
             if item is _DONE:
                 return
             if isinstance(item, _Failure):
@@ -72,13 +77,13 @@ class Prefetch(Generic[T]):
         self._thread.join(wait)
 
 
-class _Skipped(Exception):
-    """A write not attempted because an earlier one failed."""
-
-
 class _Failure:
     def __init__(self, error: BaseException) -> None:
         self.error = error
+
+
+class _Skipped(Exception):
+    """A write not attempted because an earlier one failed."""
 
 
 class OrderedWriter(Generic[R]):

@@ -1,5 +1,19 @@
 """The SQLite index. sqlite-utils and SQL live in this package and nowhere else."""
 
-from harvester.store.core import Store, raw_hash, utc_now, utc_now_precise
+from harvester.store.core import (
+    PreparedPage,
+    Store,
+    prepare_page,
+    raw_hash,
+    utc_now,
+    utc_now_precise,
+)
 
-__all__ = ["Store", "raw_hash", "utc_now", "utc_now_precise"]
+__all__ = [
+    "PreparedPage",
+    "Store",
+    "prepare_page",
+    "raw_hash",
+    "utc_now",
+    "utc_now_precise",
+]

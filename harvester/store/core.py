@@ -10,7 +10,7 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -121,7 +121,7 @@ class Store:
     def save_page(
         self,
         source: str,
-        records: Sequence[Record],
+        records: Sequence[Record] | PreparedPage,
         state_key: tuple[str, str],
         checkpoint: Checkpoint,
         *,
@@ -132,25 +132,23 @@ class Store:
         Returns (added, updated, deleted). Rows whose raw XML did not change are not rewritten,
         so overlapping incremental windows cost no FTS work.
         """
-        now = utc_now_precise()
-        latest = {r.header.identifier: r for r in records}  # a page may repeat a record
+        page = records if isinstance(records, PreparedPage) else prepare_page(source, records)
         with self.transaction():
-            known = self._known_hashes(source, list(latest))
+            known = self._known_hashes(source, list(page.rows))
             rows, added, updated, deleted = [], 0, 0, 0
-            for identifier, record in latest.items():
-                digest = raw_hash(record.raw_xml)
+            for identifier, (digest, is_deleted, row) in page.rows.items():
                 before = known.get(identifier)
                 if before is not None and before[0] == digest:
                     continue
-                rows.append(self._record_row(source, record, digest, now))
-                if record.header.deleted:
+                rows.append(row)
+                if is_deleted:
                     deleted += before is None or not before[1]
                 elif before is None:
                     added += 1
                 else:
                     updated += 1
             self._upsert_records(rows)
-            self._save_checkpoint(source, state_key, checkpoint, len(records), manual)
+            self._save_checkpoint(source, state_key, checkpoint, page.received, manual)
         return added, updated, deleted
 
     def _known_hashes(self, source: str, identifiers: list[str]) -> dict[str, tuple[str, bool]]:
@@ -166,21 +164,6 @@ class Store:
             for identifier, digest, deleted in cursor:
                 found[identifier] = (digest, bool(deleted))
         return found
-
-    @staticmethod
-    def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any, ...]:
-        header = record.header
-        values: list[Any] = [
-            source,
-            header.identifier,
-            header.datestamp,
-            int(header.deleted),
-            _json(list(header.set_specs)),
-        ]
-        fields = record.fields
-        values.extend(_field_value(name, fields.get(name)) for name in NORMALISED_FIELDS)
-        values.extend((record.raw_xml, digest, now, now, 1))
-        return tuple(values)
 
     def _upsert_records(self, rows: list[tuple[Any, ...]]) -> None:
         """One multi-row INSERT .. ON CONFLICT per chunk: FTS5 flushes once per statement."""
@@ -363,6 +346,43 @@ class Store:
                 )
                 changed += cursor.rowcount
         return changed
+
+
+@dataclass(frozen=True)
+class PreparedPage:
+    """A page turned into index rows, ready to write: only strings and numbers, no objects.
+
+    Building rows is Python work; doing it before the write hands the writer thread plain
+    tuples and lets the records, their Dublin Core and normalised dicts go early.
+    """
+
+    rows: dict[str, tuple[str, bool, tuple[Any, ...]]]  # identifier -> (hash, deleted, row)
+    received: int
+
+
+def prepare_page(source: str, records: Sequence[Record]) -> PreparedPage:
+    now = utc_now_precise()
+    rows = {}
+    for record in records:  # a page may repeat a record: the last one wins
+        digest = raw_hash(record.raw_xml)
+        row = _record_row(source, record, digest, now)
+        rows[record.header.identifier] = (digest, record.header.deleted, row)
+    return PreparedPage(rows, len(records))
+
+
+def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any, ...]:
+    header = record.header
+    values: list[Any] = [
+        source,
+        header.identifier,
+        header.datestamp,
+        int(header.deleted),
+        _json(list(header.set_specs)),
+    ]
+    fields = record.fields
+    values.extend(_field_value(name, fields.get(name)) for name in NORMALISED_FIELDS)
+    values.extend((record.raw_xml, digest, now, now, 1))
+    return tuple(values)
 
 
 def _field_value(name: str, value: Any) -> Any:
