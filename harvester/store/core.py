@@ -65,7 +65,8 @@ class Store:
             conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
         except sqlite3.Error as exc:
             raise HarvesterError(f"cannot open the index {self.path}: {exc}") from None
-        self.db = sqlite_utils.Database(conn)
+        # No plugin discovery: it scans every installed distribution, costing time and memory.
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self.db.execute("PRAGMA busy_timeout = 60000")
         if self.db.journal_mode != "wal":
             self.db.enable_wal()
