@@ -62,7 +62,18 @@ class _SourceRun:
     options: HarvestOptions
     progress: Progress | None = None
     stop: threading.Event | None = None
+    pipelined: bool = True
     tally: _Tally = field(default_factory=_Tally)
+
+    @property
+    def depth(self) -> int:
+        """Pages fetched ahead and written behind.
+
+        One page each way when this source has the machine to itself. Sources harvested side
+        by side already keep both cores busy; there each works page by page, because every
+        page in flight holds its records several times over and memory would grow per job.
+        """
+        return 1 if self.pipelined else 0
 
     @property
     def stopping(self) -> bool:
@@ -117,7 +128,9 @@ def harvest_all(
     workers = max(1, min(jobs or settings.jobs, len(sources) or 1))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
         futures = [
-            pool.submit(harvest_source, settings, source, options, progress, stop, sleep)
+            pool.submit(
+                harvest_source, settings, source, options, progress, stop, sleep, workers == 1
+            )
             for source in sources
         ]
         results = [future.result() for future in futures]
@@ -137,12 +150,13 @@ def harvest_source(
     progress: Progress | None = None,
     stop: threading.Event | None = None,
     sleep: Sleep = time.sleep,
+    pipelined: bool = True,
 ) -> RunResult:
     """Harvest one source (all its sets) and record the run; never raises for endpoint trouble."""
     started = utc_now()
     store = Store(settings.database)
     client = OAIClient(source.endpoint, settings, sleep)
-    run = _SourceRun(store, client, source, options, progress, stop)
+    run = _SourceRun(store, client, source, options, progress, stop, pipelined)
     tally = run.tally
     status, error = "ok", None
     if run.stopping:
@@ -237,11 +251,9 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
             until=plan.until,
             resumption_token=plan.token,
         ),
-        depth=1,
+        depth=run.depth,
     )
-    # One page ahead and one behind: each page in flight holds its records several times over
-    # (raw XML, Dublin Core, normalised fields), so depth is what sets peak memory.
-    writer: OrderedWriter[_Saved] = OrderedWriter(run.counted, depth=1)
+    writer: OrderedWriter[_Saved] = OrderedWriter(run.counted, depth=run.depth)
     try:
         for page in pages:
             first_response_date = first_response_date or page.response_date or utc_now()

@@ -35,8 +35,10 @@ class Prefetch(Generic[T]):
         self._items: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._slots = threading.Semaphore(depth)
         self._cancelled = threading.Event()
-        self._thread = threading.Thread(target=self._produce, name="prefetch", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if depth > 0:  # depth 0: no thread, the consumer iterates the source itself
+            self._thread = threading.Thread(target=self._produce, name="prefetch", daemon=True)
+            self._thread.start()
 
     def _produce(self) -> None:
         try:
@@ -62,6 +64,9 @@ class Prefetch(Generic[T]):
         return False
 
     def __iter__(self) -> Iterator[T]:
+        if self._thread is None:
+            yield from self._source
+            return
         while True:
             item = self._items.get()
             self._slots.release()
@@ -74,7 +79,12 @@ class Prefetch(Generic[T]):
     def close(self, wait: float = 1.0) -> None:
         """Stop producing; a request still in flight is left to finish on its own."""
         self._cancelled.set()
-        self._thread.join(wait)
+        if self._thread is not None:
+            self._thread.join(wait)
+        else:
+            close = getattr(self._source, "close", None)
+            if close is not None:
+                close()
 
 
 class _Failure:
@@ -90,7 +100,7 @@ class OrderedWriter(Generic[R]):
     """Runs write calls one at a time, in submission order, in a background thread.
 
     At most `depth` writes wait at once, so memory stays bounded; `drain()` waits for all of
-    them and returns their results in order, raising the first failure.
+    them and returns their results in order, raising the first failure. Depth 0 writes inline.
     """
 
     def __init__(self, on_done: Callable[[R], None], depth: int = 2) -> None:
@@ -101,6 +111,9 @@ class OrderedWriter(Generic[R]):
         self._failed = threading.Event()
 
     def submit(self, write: Callable[..., R], *args: object, **kwargs: object) -> None:
+        if self._depth == 0:  # inline: write now, in the caller's thread
+            self._on_done(self._run(write, *args, **kwargs))
+            return
         self._pending.append(self._pool.submit(self._run, write, *args, **kwargs))
         while len(self._pending) > self._depth:
             self._finish_oldest()

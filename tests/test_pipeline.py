@@ -88,3 +88,20 @@ def test_writer_failure_surfaces_and_nothing_after_it_is_written():
     writer.close()
     assert done == [0, 1, 2]
     assert ran == [0, 1, 2, 3]  # pages after the failed one are never written
+
+
+def test_depth_zero_runs_inline_in_the_callers_thread():
+    threads: set[str] = set()
+
+    def numbers() -> Iterator[int]:
+        threads.add(threading.current_thread().name)
+        yield from range(3)
+
+    assert list(Prefetch(numbers(), depth=0)) == [0, 1, 2]
+    assert threads == {threading.current_thread().name}
+
+    done: list[str] = []
+    writer: OrderedWriter[str] = OrderedWriter(done.append, depth=0)
+    writer.submit(lambda: threading.current_thread().name)
+    assert done == [threading.current_thread().name]  # written before submit returned
+    writer.close()
