@@ -103,6 +103,28 @@ def load_config(
     return Config(settings=settings, sources=sources, path=path)
 
 
+def load_config_or_defaults(
+    path: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    database: Path | str | None = None,
+) -> Config:
+    """For commands that only read the index: a missing default config file means defaults.
+
+    An explicitly named file (flag or HARVESTER_CONFIG) must exist.
+    """
+    env = os.environ if env is None else env
+    named = path is not None or bool(env.get(ENV_CONFIG))
+    if named or DEFAULT_CONFIG_PATH.exists():
+        return load_config(path, env=env, database=database)
+    settings = Settings()
+    if env.get(ENV_DB):
+        settings = replace(settings, database=Path(env[ENV_DB]))
+    if database is not None:
+        settings = replace(settings, database=Path(database))
+    return Config(settings=settings, sources=(), path=None)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:

@@ -153,3 +153,15 @@ def test_example_config_is_valid():
     example = Path(__file__).parents[1] / "config" / "sources.example.toml"
     config = load_config(example, env={})
     assert config.sources
+
+
+def test_read_commands_work_without_a_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from harvester.config import load_config_or_defaults
+
+    monkeypatch.chdir(tmp_path)
+    assert load_config_or_defaults(env={}).settings.database == Path("harvest.db")
+    env = {"HARVESTER_DB": "elsewhere.db"}
+    assert load_config_or_defaults(env=env).settings.database == Path("elsewhere.db")
+    assert load_config_or_defaults(env=env, database="flag.db").settings.database == Path("flag.db")
+    with pytest.raises(ConfigError, match="not found"):  # a named file must exist
+        load_config_or_defaults("missing.toml", env={})

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -18,9 +16,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from harvester import __version__
-from harvester.config import default_config_path, load_config
+from harvester.config import default_config_path, load_config, load_config_or_defaults
 from harvester.errors import ConfigError, HarvesterError, LockHeld
-from harvester.models import Config, RunResult, Settings, Source
+from harvester.models import Config, RunResult, Source
 
 
 class Exit(IntEnum):
@@ -84,14 +82,9 @@ def load_or_defaults(
     config_path: Path | None, database: Path | None, *, required: bool = True
 ) -> Config:
     """The config, or (for read-only commands without a config file) defaults."""
-    path = config_path or default_config_path()
-    if not required and config_path is None and not path.exists():
-        settings = Settings()
-        config = Config(settings=settings, sources=(), path=None)
-        env_db = os.environ.get("HARVESTER_DB")
-        db = database or (Path(env_db) if env_db else settings.database)
-        return replace(config, settings=replace(settings, database=db))
-    return load_config(path, database=database)
+    if required:
+        return load_config(config_path or default_config_path(), database=database)
+    return load_config_or_defaults(config_path, database=database)
 
 
 def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
