@@ -36,7 +36,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 RecordRef = tuple[str, str]  # (source, identifier)
@@ -112,17 +112,40 @@ def fold_text(text: str) -> str:
     out: list[str] = []
     strip_marks = True
     for char in unicodedata.normalize("NFKD", folded):
-        category = unicodedata.category(char)
-        if category[0] == "M":
+        fold = _CHAR_FOLDS.get(char) or _fold_char(char)
+        if fold.is_mark:
             if not strip_marks:
                 out.append(char)
             continue
-        strip_marks = _marks_are_diacritics(char)
-        if category == "Nd":
-            out.append(str(unicodedata.decimal(char)))  # Thai, Persian, Arabic digits -> ASCII
-        elif category[0] in "LN" and char not in _DROPPED_LETTERS:
-            out.append(_ARABIC_VARIANTS.get(char, char))
+        strip_marks = fold.strips_marks
+        out.append(fold.output)
     return unicodedata.normalize("NFC", "".join(out))
+
+
+class _CharFold(NamedTuple):
+    is_mark: bool
+    output: str  # what the character becomes ("" to drop it)
+    strips_marks: bool  # whether marks after it are optional diacritics
+
+
+# Per-character answers, filled as characters are met: the alphabet of a catalogue is small,
+# and looking a character up once beats asking unicodedata for every character of every title.
+_CHAR_FOLDS: dict[str, _CharFold] = {}
+
+
+def _fold_char(char: str) -> _CharFold:
+    category = unicodedata.category(char)
+    if category[0] == "M":
+        fold = _CharFold(True, "", False)
+    else:
+        output = ""
+        if category == "Nd":
+            output = str(unicodedata.decimal(char))  # Thai, Persian, Arabic digits -> ASCII
+        elif category[0] in "LN" and char not in _DROPPED_LETTERS:
+            output = _ARABIC_VARIANTS.get(char, char)
+        fold = _CharFold(False, output, _marks_are_diacritics(char))
+    _CHAR_FOLDS[char] = fold
+    return fold
 
 
 def fold_title(text: str) -> str:
@@ -157,8 +180,11 @@ _PARENTHESISED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _CJK_ROLES = frozenset({"著", "编著", "編著", "主编", "主編", "编", "編", "译", "譯", "撰", "等"})
 
 
+_CJK_CHAR = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES) + "]")
+
+
 def _is_cjk(text: str) -> bool:
-    return any(lo <= ord(char) <= hi for char in text for lo, hi in _CJK_RANGES)
+    return _CJK_CHAR.search(text) is not None
 
 
 def _is_initial(token: str) -> bool:

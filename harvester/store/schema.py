@@ -139,3 +139,23 @@ def m002_linking(db: sqlite_utils.Database) -> None:
         "WHERE link_pending = 1"
     )
     db.execute("UPDATE records SET link_pending = 1")
+
+
+@migrations()
+def m003_fts_update_only_on_text(db: sqlite_utils.Database) -> None:
+    """Re-index a record's text only when that text is updated.
+
+    sqlite-utils' trigger fires on every UPDATE, so flagging a record for linking or setting
+    its cluster id rewrote its FTS entry: linking 10,000 records took 13 s, mostly that.
+    """
+    columns = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+    new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+    db.execute('DROP TRIGGER IF EXISTS "records_au"')
+    db.execute(
+        f'CREATE TRIGGER "records_au" AFTER UPDATE OF {columns} ON "records" BEGIN\n'
+        f'  INSERT INTO "records_fts" ("records_fts", rowid, {columns}) '
+        f"VALUES('delete', old.rowid, {old});\n"
+        f'  INSERT INTO "records_fts" (rowid, {columns}) VALUES (new.rowid, {new});\n'
+        "END"
+    )
