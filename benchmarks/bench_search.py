@@ -1,0 +1,119 @@
+"""Search latency on the index bench_ingest left: p50/p95 per script, in-process.
+
+    python benchmarks/bench_search.py --size 1m
+
+Calls `harvester.store.reads.search` (limit 20, no filters) for every query of a script,
+`--rounds` times over (the first round is a warm-up and not counted), then times one CLI
+invocation for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from typing import Any
+
+import sqlite_utils
+from common import HARVESTER, SIZES, db_path, record, run, table
+
+from harvester.store.reads import SearchFilters, search
+
+QUERIES: dict[str, list[str]] = {
+    "latin": [
+        "Samarqand",
+        "caravanserai",
+        "histoire",
+        "Khwārazm",
+        "Silk Road",
+        "Dunhuang manuscripts",
+        "observatory",
+        "Ibn Baṭṭūṭa",
+        "économie",
+        "zzqx",  # no hit
+    ],
+    "chinese": [
+        "丝绸之路",
+        "敦煌",
+        "文化交流",
+        "吐鲁番 文书",
+        "海上丝绸之路",
+        "石窟",
+        "佛经",
+        "长安",
+    ],
+    "thai": ["อยุธยา", "ประวัติศาสตร์", "เส้นทางสายไหม", "ใบลาน", "พระพุทธศาสนา", "ล้านนา"],
+    "cyrillic": [
+        "государства",
+        "Самарканд",
+        "шёлковый путь",
+        "рукописи",
+        "Золотая Орда",
+        "керамика",
+    ],
+}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def bench(records: int, rounds: int) -> list[dict[str, Any]]:
+    path = db_path(records)
+    if not path.exists():
+        sys.exit(f"{path} is missing: run bench_ingest.py for {records:,} records first")
+    db = sqlite_utils.Database(path)
+    rows = []
+    slowest: list[tuple[float, str]] = []
+    for script, queries in QUERIES.items():
+        times: list[float] = []
+        hits = 0
+        for round_ in range(rounds + 1):
+            for query in queries:
+                started = time.perf_counter()
+                found = search(db, query, SearchFilters(), limit=20)
+                elapsed = (time.perf_counter() - started) * 1000
+                if round_:  # round 0 warms the page cache
+                    times.append(elapsed)
+                    slowest.append((elapsed, query))
+                    hits += len(found)
+        rows.append(
+            {
+                "script": script,
+                "queries": len(times),
+                "p50_ms": statistics.median(times),
+                "p95_ms": percentile(times, 0.95),
+                "max_ms": max(times),
+                "avg_hits": hits / len(times),
+            }
+        )
+    db.close()
+    worst = {q: t for t, q in sorted(slowest)}  # the last (largest) time per query wins
+    top = sorted(worst.items(), key=lambda kv: -kv[1])[:5]
+    rows.append(
+        {"script": "slowest queries", "queries": None, "p50_ms": None}
+        | {"p95_ms": None, "max_ms": None, "avg_hits": "; ".join(f"{q} {t:.0f} ms" for q, t in top)}
+    )
+    cli = run([HARVESTER, "search", "อยุธยา", "--db", str(path), "--limit", "20"])
+    rows.append(
+        {"script": "CLI: harvester search อยุธยา", "queries": 1, "p50_ms": cli.seconds * 1000}
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", choices=list(SIZES), default="100k")
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    rows = bench(SIZES[args.size], args.rounds)
+    print(f"\n== search {args.size}")
+    print(table(rows))
+    command = f"python benchmarks/bench_search.py --size {args.size} --rounds {args.rounds}"
+    record("search", command, {"records": SIZES[args.size], "rows": rows})
+
+
+if __name__ == "__main__":
+    main()
