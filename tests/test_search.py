@@ -186,3 +186,14 @@ def test_search_on_missing_index_is_a_clear_error(tmp_path: Path):
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1
     assert "no index at" in result.output
+
+
+def test_ranking_cap_never_hides_matches_the_filters_keep(
+    index: Store, monkeypatch: pytest.MonkeyPatch
+):
+    import harvester.store.reads as reads
+
+    monkeypatch.setattr(reads, "RANKED_MATCHES", 1)  # rank only the first match...
+    # ...which comes from "lib"; the filter keeps only "other", found by the uncapped retry.
+    assert found(index, "silk", sources=("other",)) == ["x"]
+    assert set(found(index, "silk")) == {"en1", "en2", "x"}
