@@ -28,7 +28,17 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"models", "errors"}, {"sqlite_utils"}),
     "lock": ({"errors"}, set()),
     "harvest": (
-        {"models", "errors", "oai", "normalise", "store", "transport", "linking", "pipeline", "windows"},
+        {
+            "models",
+            "errors",
+            "oai",
+            "normalise",
+            "store",
+            "transport",
+            "linking",
+            "pipeline",
+            "windows",
+        },
         set(),
     ),
     "linking": ({"dedupe", "normalise", "store"}, set()),
