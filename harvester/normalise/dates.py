@@ -13,6 +13,7 @@ import calendar as _calendar
 import datetime
 import functools
 import re
+import time
 import unicodedata
 from collections.abc import Collection, Sequence
 from typing import NamedTuple
@@ -279,34 +280,41 @@ def _detect_calendar(text: str) -> str | None:
     return None
 
 
-def _by_language(
-    year: int, languages: Collection[str], persian_digits: bool = False, thai: bool = False
-) -> str:
+# What the record's languages tell about an unmarked year (see _by_language): whether they
+# include Thai or Lao, and Persian. A plain tuple: it is part of the date caches' keys.
+_Hints = tuple[bool, bool]
+
+
+def _hints(languages: Collection[str]) -> _Hints:
+    return ("tha" in languages or "lao" in languages, "fas" in languages or "pes" in languages)
+
+
+def _by_language(year: int, hints: _Hints, persian_digits: bool = False, thai: bool = False) -> str:
     """The calendar an unmarked year is in, judged from the record's languages.
 
     A year above 2400 in a Thai or Lao record (or written in Thai/Lao script) is Buddhist
     Era; 1300-1420 in a Persian record (or written with Persian digits) is Solar Hijri.
     Neither range can be a Gregorian year of such a record.
     """
-    if year > 2400 and (thai or "tha" in languages or "lao" in languages):
+    if year > 2400 and (thai or hints[0]):
         return BUDDHIST
-    if 1300 <= year <= 1420 and (persian_digits or "fas" in languages or "pes" in languages):
+    if 1300 <= year <= 1420 and (persian_digits or hints[1]):
         return SOLAR_HIJRI
     return GREGORIAN
 
 
-def _plausible(parts: _Parts, today: datetime.date, marked: bool) -> bool:
-    """A year in the future, or before 1000 with no calendar marker, is a misreading."""
-    if parts.year > today.year or parts.year < 1:
-        return False
-    return marked or parts.year >= 1000
-
-
-def _finish(parts: _Parts, calendar: str, today: datetime.date, marked: bool) -> ParsedDate | None:
+def _finish(parts: _Parts, calendar: str, marked: bool) -> ParsedDate | None:
+    """The parsed date, or None for a misreading: a year before 1 or, with no calendar
+    marker, before 1000. Years in the future are left to _within (they depend on today)."""
     converted = _to_gregorian(calendar, parts)
-    if converted is None or not _plausible(converted, today, marked):
+    if converted is None or converted.year < 1 or not (marked or converted.year >= 1000):
         return None
     return ParsedDate(_iso(converted), converted.year, calendar)
+
+
+def _within(parsed: ParsedDate | None, year: int) -> ParsedDate | None:
+    """None for a date after the current year: a year in the future is a misreading."""
+    return parsed if parsed is None or parsed.year <= year else None
 
 
 def parse_date(
@@ -319,18 +327,22 @@ def parse_date(
     """
     if today is None:
         today = datetime.date.today()
-    return _parse(clean_text(value), languages, today)
+    return _within(_parse(clean_text(value), _hints(languages)), today.year)
 
 
-def _parse(text: str, languages: Collection[str], today: datetime.date) -> ParsedDate | None:
-    """parse_date on cleaned text."""
+# Catalogues repeat their date strings ("2019", "c1998", "พ.ศ. 2563") from record to record,
+# and reading an unusual one takes a dozen regex searches: results are cached. They do not
+# depend on today, which only bounds them afterwards (_within).
+@functools.lru_cache(maxsize=4096)
+def _parse(text: str, hints: _Hints) -> ParsedDate | None:
+    """parse_date on cleaned text, without the bound on future years."""
     if not text:
         return None
     # Fast path: ISO 8601 as almost every OAI-PMH repository sends it.
     match = text.isascii() and (_ISO.match(text) or _COMPACT.fullmatch(text))
     if match:
         parts = _Parts(int(match.group(1)), _int(match, 2), _int(match, 3))
-        return _finish(parts, _by_language(parts.year, languages), today, marked=False)
+        return _finish(parts, _by_language(parts.year, hints), marked=False)
     ascii_text = text.isascii()
     persian_digits = not ascii_text and _PERSIAN_DIGITS.search(text) is not None
     thai = not ascii_text and _THAI_LAO.search(text) is not None
@@ -339,7 +351,7 @@ def _parse(text: str, languages: Collection[str], today: datetime.date) -> Parse
     if eu_repo:
         if eu_repo.group(1).casefold() == "embargoend":
             return None
-        return _parse(eu_repo.group(2).strip(), languages, today)
+        return _parse(eu_repo.group(2).strip(), hints)
     calendar = _detect_calendar(text)
     if calendar == MINGUO:
         minguo = _MINGUO.search(text)
@@ -351,19 +363,38 @@ def _parse(text: str, languages: Collection[str], today: datetime.date) -> Parse
             if rest
             else _Parts(int(minguo[1]), 0, 0)
         )
-        return _finish(parts, MINGUO, today, marked=True)
+        return _finish(parts, MINGUO, marked=True)
     if calendar is not None and calendar != GREGORIAN:
         gregorian = _GREGORIAN_YEAR.search(text)
         if gregorian:  # dual dating "1441 هـ / 2020 م": the Gregorian year is given, use it
             year = int(gregorian.group(1) or gregorian.group(2))
-            return _finish(_Parts(year, 0, 0), GREGORIAN, today, marked=True)
+            return _finish(_Parts(year, 0, 0), GREGORIAN, marked=True)
     found = _read_parts(text, marked=calendar is not None, day_first=calendar == BUDDHIST)
     if found is None:
         return None
     if calendar is None:
-        calendar = _by_language(found.year, languages, persian_digits, thai)
-        return _finish(found, calendar, today, marked=False)
-    return _finish(found, calendar, today, marked=True)
+        calendar = _by_language(found.year, hints, persian_digits, thai)
+        return _finish(found, calendar, marked=False)
+    return _finish(found, calendar, marked=True)
+
+
+class _Read(NamedTuple):
+    """One raw dc:date value read: its cleaned text, the date in it and that date's sort key."""
+
+    text: str
+    parsed: ParsedDate | None
+    key: tuple[int, int, int]
+
+
+@functools.lru_cache(maxsize=4096)
+def _read(raw: str, hints: _Hints) -> _Read:
+    """clean_text, _parse and the sort key of one raw value, cached together."""
+    text = clean_text(raw)
+    parsed = _parse(text, hints) if text else None
+    if parsed is None:
+        return _Read(text, None, (0, 0, 0))
+    key = (parsed.year, int(parsed.date[5:7] or 0), int(parsed.date[8:10] or 0))
+    return _Read(text, parsed, key)
 
 
 def choose_date(
@@ -376,22 +407,52 @@ def choose_date(
     original imprint date precedes its scan date. Embargo end dates are skipped. When no
     value can be read the first one is returned as the raw date.
     """
-    if today is None:
-        today = datetime.date.today()
-    best: tuple[tuple[int, int, int], str, ParsedDate] | None = None
+    if not values:
+        return None, None
+    year = today.year if today is not None else None
+    hints = _hints(languages)
+    best: _Read | None = None
     first: str | None = None
     for raw in dict.fromkeys(values):  # DSpace repeats accession = availability timestamps
-        text = clean_text(raw)
+        read = _read(raw, hints)
+        text, parsed = read[0], read[1]
         if not text:
             continue
         if first is None:
             first = text
-        parsed = _parse(text, languages, today)
         if parsed is None:
             continue
-        key = (parsed.year, int(parsed.date[5:7] or 0), int(parsed.date[8:10] or 0))
-        if best is None or key < best[0]:
-            best = (key, text, parsed)
+        if year is None:
+            year = _this_year()
+        if parsed[1] > year:  # parsed.year, by index: this loop runs for every record
+            continue
+        if best is None or read[2] < best[2]:  # the sort keys
+            best = read
     if best is None:
         return first, None
-    return best[1], best[2]
+    return best[0], best[1]
+
+
+_YEAR_MARGIN = 2 * 86400.0  # seconds: more than any time zone's offset from UTC
+_year_cache: tuple[float, float, int] = (0.0, 0.0, 0)  # valid from, valid until, year
+
+
+def _this_year() -> int:
+    """datetime.date.today().year, without building a date for every record.
+
+    Building the date costs about as much as reading a typical dc:date. The year is cached
+    while the clock stays more than two days from a new year in UTC, where it is the same
+    in every time zone (even one changed while running); a clock set back leaves the window.
+    """
+    global _year_cache
+    now = time.time()
+    start, end, year = _year_cache
+    if start <= now < end:
+        return year
+    year = datetime.date.fromtimestamp(now).year
+    utc = datetime.UTC
+    start = datetime.datetime(year, 1, 1, tzinfo=utc).timestamp() + _YEAR_MARGIN
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=utc).timestamp() - _YEAR_MARGIN
+    if start <= now < end:
+        _year_cache = (start, end, year)
+    return year

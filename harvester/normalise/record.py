@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,20 +21,52 @@ from harvester.normalise.text import (
     clean_values,
 )
 
+# Names, subjects and vocabulary values (types, formats, rights, languages) recur from
+# record to record of a catalogue: their normalisation is cached, by value or, for the
+# fields that are read as a whole, by the field's tuple of values. Titles, descriptions and
+# identifiers are unique to a record and are cleaned afresh. Every cache is bounded, so a long
+# harvest cannot grow them, and holds only immutable values (lists are built per record).
+_clean_name = functools.lru_cache(maxsize=8192)(clean_name)
+_clean_term = functools.lru_cache(maxsize=4096)(clean_text)
+_is_str = str.__instancecheck__  # isinstance(value, str), as a C callable for filter()
 
-def _strings(values: Any) -> list[str]:
-    """The raw strings of one element; tolerates a bare string or stray non-strings."""
-    if isinstance(values, str):
-        return [values]
-    try:
-        return [value for value in values if isinstance(value, str)]
-    except TypeError:
-        return []
+
+@functools.lru_cache(maxsize=1024)
+def _types(values: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(cleaned dc:type values, their DCMI Types)."""
+    types_raw = clean_values(values, _clean_term)
+    return tuple(types_raw), tuple(normalise_types(types_raw))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rights(values: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(the cleaned dc:rights values joined with "; ", the licence URI found in them)."""
+    rights = clean_values(values, _clean_term)
+    return "; ".join(rights) or None, find_licence(rights)
+
+
+@functools.lru_cache(maxsize=1024)
+def _languages(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(normalise_languages(values))
 
 
 def _copy(dc: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The raw values as sent, copied so the caller's mapping can change freely."""
-    return {name: _strings(values) for name, values in dc.items() if isinstance(name, str)}
+    """The raw values as sent, copied so the caller's mapping can change freely.
+
+    Tolerates a bare string or stray non-strings in place of a list of strings.
+    """
+    raw: dict[str, list[str]] = {}
+    for name, values in dc.items():
+        if not isinstance(name, str):
+            continue
+        if isinstance(values, str):
+            raw[name] = [values]
+            continue
+        try:
+            raw[name] = [*filter(_is_str, values)]
+        except TypeError:
+            raw[name] = []
+    return raw
 
 
 def normalise_dc(
@@ -48,14 +81,15 @@ def normalise_dc(
     usable language. `today` bounds plausible years; it defaults to the current date.
     """
     raw = _copy(dc)
-    empty: list[str] = []
-    titles = clean_values(raw.get("title", empty), clean_title)
-    descriptions = clean_values(raw.get("description", empty), clean_description)
-    publishers = clean_values(raw.get("publisher", empty), clean_name)
-    relations = clean_values(raw.get("relation", empty))
-    sources = clean_values(raw.get("source", empty))
+    get = raw.get
+    titles = clean_values(get("title"), clean_title)
+    descriptions = clean_values(get("description"), clean_description)
+    publishers = clean_values(get("publisher"), _clean_name)
+    relations = clean_values(get("relation"))
+    sources = clean_values(get("source"))
 
-    languages = normalise_languages(raw.get("language", empty))
+    values = get("language")
+    languages = list(_languages(tuple(values))) if values else []
     default = normalise_language(default_language)
     inferred = False
     if not languages and default is not None:
@@ -65,12 +99,14 @@ def normalise_dc(
     # languages and from the source's default: a Thai library dates its English books in BE.
     calendar_hints = [*languages, default] if default else languages
 
-    date_raw, date = choose_date(raw.get("date", empty), calendar_hints, today)
-    types_raw = clean_values(raw.get("type", empty))
-    rights = clean_values(raw.get("rights", empty))
+    date_raw, date = choose_date(get("date", ()), calendar_hints, today)
+    values = get("type")
+    types_raw, types = _types(tuple(values)) if values else ((), ())
+    values = get("rights")
+    rights, licence = _rights(tuple(values)) if values else (None, None)
     identifiers = classify_identifiers(
         {
-            "identifier": clean_values(raw.get("identifier", empty)),
+            "identifier": clean_values(get("identifier")),
             "relation": relations,
             "source": sources,
             "description": descriptions,
@@ -80,14 +116,14 @@ def normalise_dc(
     return {
         "title": titles[0] if titles else None,
         "titles": titles,
-        "creators": clean_values(raw.get("creator", empty), clean_name),
-        "contributors": clean_values(raw.get("contributor", empty), clean_name),
-        "subjects": clean_values(raw.get("subject", empty), clean_name),
+        "creators": clean_values(get("creator"), _clean_name),
+        "contributors": clean_values(get("contributor"), _clean_name),
+        "subjects": clean_values(get("subject"), _clean_name),
         "publishers": publishers,
         "descriptions": descriptions,
-        "formats": clean_values(raw.get("format", empty)),
+        "formats": clean_values(get("format"), _clean_term),
         "relations": relations,
-        "coverage": clean_values(raw.get("coverage", empty)),
+        "coverage": clean_values(get("coverage"), _clean_term),
         "sources": sources,
         "date_raw": date_raw,
         "date": date.date if date else None,
@@ -95,11 +131,11 @@ def normalise_dc(
         "calendar": date.calendar if date else None,
         "languages": languages,
         "language_inferred": inferred,
-        "types": normalise_types(types_raw),
-        "types_raw": types_raw,
+        "types": list(types),
+        "types_raw": list(types_raw),
         "identifiers": identifiers,
-        "rights": "; ".join(rights) or None,
-        "license": find_licence(rights),
+        "rights": rights,
+        "license": licence,
         "scripts": detect_scripts(titles),
         "dc": raw,
     }

@@ -11,6 +11,7 @@ punctuation, symbols and combining marks belong to no script and are ignored.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -67,16 +68,85 @@ def script_of(char: str) -> str | None:
     return None
 
 
+_ASCII_LETTER = re.compile("[A-Za-z]")
+
+
+def _character_class(code_points: list[int]) -> str:
+    """A regex character class matching exactly the given (sorted) code points."""
+    parts: list[str] = []
+    start = previous = code_points[0]
+    for code_point in [*code_points[1:], -1]:
+        if code_point == previous + 1:
+            previous = code_point
+            continue
+        parts.append(
+            f"\\u{start:04x}" if start == previous else f"\\u{start:04x}-\\u{previous:04x}"
+        )
+        start = previous = code_point
+    return "[" + "".join(parts) + "]"
+
+
+@functools.cache
+def _bmp_letters() -> dict[str, list[int]]:
+    """{script: code points of its letters} over the Basic Multilingual Plane.
+
+    Built once, on first use, from script_of (65,536 characters, about 0.3 s).
+    """
+    letters: dict[str, list[int]] = {}
+    for code_point in range(0x10000):
+        code = script_of.__wrapped__(chr(code_point))  # uncached: keep the cache for real text
+        if code is not None:
+            letters.setdefault(code, []).append(code_point)
+    return letters
+
+
+@functools.cache  # one per script: 70 or so at most
+def _letter_outside(script: str | None) -> re.Pattern[str]:
+    """A pattern matching a BMP letter of any script but `script` (of any script if None)."""
+    code_points = [
+        code_point
+        for code, group in _bmp_letters().items()
+        if code != script
+        for code_point in group
+    ]
+    return re.compile(_character_class(sorted(code_points)))
+
+
+def _scripts_by_character(text: str) -> list[str]:
+    """Scripts of the letters in a text, in order of first appearance, character by character."""
+    return list(dict.fromkeys(c for c in map(script_of, dict.fromkeys(text)) if c))
+
+
+def _scripts_of(text: str) -> list[str]:
+    """Scripts of the letters in a non-ASCII text, in order of first appearance.
+
+    Looking each character up costs a string object, a hash and a cache look-up per
+    character, more than the rest of a title's normalisation. Most titles are in one
+    script: a regex finds the first letter, a second one any letter of another script,
+    both in C. Text in several scripts or beyond the BMP (rare) takes the plain route.
+    """
+    try:
+        beyond_bmp = len(text.encode("utf-16")) != 2 * len(text) + 2  # BOM + surrogate pairs
+    except UnicodeEncodeError:  # a lone surrogate
+        beyond_bmp = True
+    if beyond_bmp:
+        return _scripts_by_character(text)
+    first = _letter_outside(None).search(text)
+    if first is None:
+        return []
+    code = script_of(first.group())
+    if code is None or _letter_outside(code).search(text, first.end()) is not None:
+        return _scripts_by_character(text)
+    return [code]
+
+
 def detect_scripts(texts: Iterable[str]) -> list[str]:
     """ISO 15924 codes of the letters in the texts, in order of first appearance."""
     found: dict[str, None] = {}
     for text in texts:
         if text.isascii():
-            if "Latn" not in found and any(c.isalpha() for c in text):
+            if "Latn" not in found and _ASCII_LETTER.search(text):
                 found["Latn"] = None
             continue
-        for char in dict.fromkeys(text):
-            code = script_of(char)
-            if code is not None:
-                found[code] = None
+        found.update(dict.fromkeys(_scripts_of(text)))
     return list(found)

@@ -21,6 +21,25 @@ _UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\ufeff\u00ad]")
 _SPACES = re.compile("  +")
 
 
+_ASCII_CONTROLS = bytes(range(0x20)) + b"\x7f"
+_LONG = 128  # characters from which _long_printable beats a plain str.isprintable
+
+
+def _long_printable(value: str) -> bool:
+    """value.isprintable() for long text, faster on ASCII.
+
+    str.isprintable looks up each character's Unicode category (2.5 µs on a 1 KB abstract);
+    printable ASCII is just "no byte below 0x20 or 0x7F", which bytes.translate checks in a
+    third of the time. A line break, the usual non-printable character of long text, is
+    found first at memchr speed.
+    """
+    if "\n" in value:
+        return False
+    if not value.isascii():
+        return value.isprintable()
+    return len(value.encode("ascii").translate(None, _ASCII_CONTROLS)) == len(value)
+
+
 def _collapse_spaces(value: str) -> str:
     """Collapse runs of U+0020 and trim them at the ends."""
     if "  " in value:
@@ -34,7 +53,7 @@ def clean_text(value: str) -> str:
     Catalogues send line-wrapped titles (arXiv), CRLF references (DSpace) and decomposed
     accents (macOS exports); a search index needs one canonical form of each string.
     """
-    if value.isprintable():
+    if value.isprintable() if len(value) < _LONG else _long_printable(value):
         # No control, format or separator character but U+0020: only runs of spaces and
         # spaces at the ends can need collapsing (inlined: this runs for every value).
         if "  " in value:
@@ -47,7 +66,7 @@ def clean_text(value: str) -> str:
             if space in value:
                 value = value.replace(space, " ")
         value = _collapse_spaces(value)
-        if not value.isprintable():
+        if not (value.isprintable() if len(value) < _LONG else _long_printable(value)):
             # Other whitespace, controls, BOM, soft hyphen, or ZWJ/ZWNJ (which are kept).
             value = " ".join(value.split())
             if _UNWANTED.search(value):
@@ -68,8 +87,40 @@ _INLINE_ALTERNATIVES = sorted(
 )
 _INLINE_TAG = re.compile(r"</?(?:" + "|".join(_INLINE_ALTERNATIVES) + r")(?:\s[^<>]*)?/?>")
 _TAG = re.compile(r"<(?:!--.*?-->|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>)", re.S)
-# Markup still to remove: an entity or a tag opening (cheap test before a full pass).
-_MARKUP = re.compile(r"&[#A-Za-z]|<[A-Za-z/!]")
+# Markup still to remove: an entity or a tag opening (cheap test before a full pass). Two
+# patterns, each opening with a literal the regex engine skips to: one alternation of both
+# is tried at every position, ten times slower on a long abstract.
+_ENTITY_START = re.compile(r"&[#A-Za-z]")
+_TAG_START = re.compile(r"<[A-Za-z/!]")
+# The entities _unescape replaces as plain strings.
+_COMMON_ENTITY = re.compile(r"&(?:lt|gt|quot|nbsp|#39|amp);")
+_RARE_ENTITY = re.compile(r"&(?:quot|nbsp|#39|amp);")
+
+
+def _has_markup(value: str) -> bool:
+    """True when an entity or a tag may still be in the value."""
+    return ("&" in value and _ENTITY_START.search(value) is not None) or (
+        "<" in value and _TAG_START.search(value) is not None
+    )
+
+
+def _replace_common_entities(value: str) -> str:
+    """Replace the six entities of _COMMON_ENTITY, "&amp;" last (it can form new ones).
+
+    The other five cannot overlap nor form one another, so their order is free, and each
+    str.replace costs a pass over the text even when there is nothing to replace: Zenodo
+    sends "&lt;" and "&gt;" in every description, the others seldom, so one search for the
+    others decides whether their passes are needed.
+    """
+    value = value.replace("&lt;", "<").replace("&gt;", ">")
+    if _RARE_ENTITY.search(value) is None:
+        return value
+    return (
+        value.replace("&quot;", '"')
+        .replace("&nbsp;", "\xa0")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+    )
 
 
 def _unescape(value: str) -> str:
@@ -77,16 +128,13 @@ def _unescape(value: str) -> str:
     while "&" in value:
         # The entities that make up nearly all escaped HTML, by plain replacement (fast);
         # html.unescape, a regex with a callback per entity, handles whatever is left.
-        unescaped = (
-            value.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", '"')
-            .replace("&nbsp;", "\xa0")
-            .replace("&#39;", "'")
-            .replace("&amp;", "&")
-        )
-        if "&" not in unescaped:
-            return unescaped
+        # A text whose "&" are all literal ("R & D") skips the six replacements.
+        if _COMMON_ENTITY.search(value) is None:
+            unescaped = value
+        else:
+            unescaped = _replace_common_entities(value)
+            if "&" not in unescaped:
+                return unescaped
         unescaped = html.unescape(unescaped)
         if unescaped == value:
             break
@@ -112,7 +160,7 @@ def clean_description(value: str) -> str:
     value = clean_text(value)
     # Repeat until stable so that cleaning a cleaned description never changes it again.
     for _ in range(8):
-        if ("<" not in value and "&" not in value) or not _MARKUP.search(value):
+        if ("<" not in value and "&" not in value) or not _has_markup(value):
             break
         cleaned = clean_text(strip_html(value))
         if cleaned == value:
@@ -127,6 +175,7 @@ def clean_description(value: str) -> str:
 # information, " ;" and " =" between parallel or subsequent titles, and MARC 245/100 fields
 # end with "." or ",". When the field is cut out of the record that punctuation dangles.
 _TRAILING_MARKS = frozenset(",;:/=")
+_TRAILING_PUNCTUATION = frozenset(",;:/=.")  # what _trim_trailing may remove
 # AACR2 general material designations in MARC 245 $h: a cataloguer's note, not the title.
 _GMD = re.compile(
     r"\s*\[(?:electronic resource|computer file|microform|sound recording|videorecording|"
@@ -200,22 +249,29 @@ def clean_title(value: str) -> str:
         if without == value:
             break
         value = without
-    return _trim_trailing(value, allow_initial=False)
+    if value and value[-1] in _TRAILING_PUNCTUATION:
+        value = _trim_trailing(value, allow_initial=False)
+    return value
 
 
 def clean_name(value: str) -> str:
     """Clean a personal or corporate name; keeps initials ("Smith, J.") and "1950-" dates."""
-    return _trim_trailing(clean_text(value), allow_initial=True)
+    value = clean_text(value)
+    if value and value[-1] in _TRAILING_PUNCTUATION:
+        value = _trim_trailing(value, allow_initial=True)
+    return value
 
 
 # --- lists -------------------------------------------------------------------------------------
 
 
-def clean_values(values: Sequence[str], cleaner: Callable[[str], str] = clean_text) -> list[str]:
+def clean_values(
+    values: Sequence[str] | None, cleaner: Callable[[str], str] = clean_text
+) -> list[str]:
     """Clean each value and drop empties and duplicates, keeping the first occurrence's place."""
     if not values:
         return []
     if len(values) == 1:
         cleaned = cleaner(values[0])
         return [cleaned] if cleaned else []
-    return list(dict.fromkeys([c for c in map(cleaner, values) if c]))
+    return list(dict.fromkeys(filter(None, map(cleaner, values))))
