@@ -82,7 +82,9 @@ def clean_doi(value: str) -> str:
     """A DOI in canonical form: "10.xxxx/suffix", lower case (DOIs are case-insensitive)."""
     if "%" in value:
         value = unquote(value)
-    return _trim(value).lower()
+    if value and (value[-1] in _TRAILING or value[-1] == ")"):
+        value = _trim(value)
+    return value.lower()
 
 
 # python-stdnum validates any input (Unicode dashes, stray characters) but takes ~9 µs per
@@ -164,9 +166,9 @@ _Found = dict[str, dict[str, None]]
 
 def _classify_whole(value: str) -> tuple[str, str] | None:
     """(kind, identifier) of a value that is one identifier; None when it is not one."""
-    head = value[:24].casefold()
     if "10." in value and (match := _DOI.fullmatch(value)):
         return "doi", clean_doi(match[1])
+    head = value[:24].casefold()
     if "hdl" in head and (match := _HANDLE.fullmatch(value)):
         return "handle", _trim(match[1])
     if "urn:" in head and (match := _URN.fullmatch(value)):
@@ -178,7 +180,10 @@ def _classify_whole(value: str) -> tuple[str, str] | None:
             return _issn(urn[9:])
         nid, _, rest = urn[4:].partition(":")
         return "urn", f"urn:{nid.casefold()}:{_trim(rest)}"
-    if value[0].isdigit() or head.startswith(("isbn", "issn", "eissn", "e-issn")):
+    if head.startswith("isbn"):  # an ISSN needs "issn" or a digit first: skip its regex
+        if match := _ISBN.fullmatch(value):
+            return _isbn(match[1])
+    elif value[0].isdigit() or head.startswith(("issn", "eissn", "e-issn")):
         if match := _ISSN.fullmatch(value):
             return _issn(match[1])
         if match := _ISBN.fullmatch(value):
@@ -207,30 +212,32 @@ def _scan_text(text: str, found: _Found) -> bool:
     1 KB abstract), so each marker test is preceded by one for a character every match of
     its kind contains: "/" (DOI and handle suffixes), ":" (URNs), "N" (ISBN and ISSN).
     """
-    pairs: list[tuple[str, str] | None] = []
+    added = False  # even an identifier already in `found` counts
     if "/" in text:
         if "10." in text:
             for match in _DOI_IN_TEXT.finditer(text):
                 doi = clean_doi(match[0])
-                if not doi.startswith(_FUNDER_PREFIX):
-                    pairs.append(("doi", doi))
+                if doi and not doi.startswith(_FUNDER_PREFIX):
+                    found.setdefault("doi", {})[doi] = None
+                    added = True
         if "hdl" in text:
             for match in _HANDLE_IN_TEXT.finditer(text):
                 if not match[1].startswith("10."):
-                    pairs.append(("handle", _trim(match[1])))
+                    found.setdefault("handle", {})[_trim(match[1])] = None
+                    added = True
     if ":" in text and "rn:" in text:
         for match in _URN_IN_TEXT.finditer(text):
-            pairs.append(("urn", "urn:nbn:" + _trim(match[0][8:])))
+            found.setdefault("urn", {})["urn:nbn:" + _trim(match[0][8:])] = None
+            added = True
     if "N" in text and "SN" in text:
         for match in _ISBN_IN_TEXT.finditer(text):
-            pairs.append(_isbn(match[1]))
+            if isbn := valid_isbn13(match[1]):
+                found.setdefault("isbn", {})[isbn] = None
+                added = True
         for match in _ISSN_IN_TEXT.finditer(text):
-            pairs.append(_issn(match[1].replace(" ", "")))
-    added = False
-    for pair in pairs:
-        if pair is not None and pair[1]:
-            found.setdefault(pair[0], {})[pair[1]] = None
-            added = True
+            if issn := valid_issn(match[1].replace(" ", "")):
+                found.setdefault("issn", {})[issn] = None
+                added = True
     return added
 
 
@@ -246,24 +253,60 @@ def classify_identifiers(
     """
     found: _Found = {}
     for field in whole_fields:
-        own = field == "identifier"
+        if field != "identifier":
+            for value in dc.get(field, ()):
+                if value:
+                    _merge(found, _reference_identifiers(value))
+            continue
         for value in dc.get(field, ()):
             if not value:
                 continue
             pair = _classify_whole(value)
             if pair is None:
-                if own and _URL.fullmatch(value):
+                if _URL.fullmatch(value):
                     pair = ("url", value)
-                elif _scan_text(value, found) or not own:
+                elif _scan_text(value, found):
                     continue
                 else:
                     pair = ("other", value)
             if pair[1]:
                 found.setdefault(pair[0], {})[pair[1]] = None
     for field in text_fields:
+        if field == "publisher":
+            for value in dc.get(field, ()):
+                _merge(found, _text_identifiers(value))
+            continue
         for value in dc.get(field, ()):
             _scan_text(value, found)
     return {kind: list(found[kind]) if kind in found else [] for kind in IDENTIFIER_KINDS}
+
+
+# Relations, sources and publishers recur from record to record (a community, a series, a
+# journal, a press): what they hold is cached, as (kind, identifiers) pairs to merge.
+# Descriptions are unique to a record and are scanned afresh.
+_Identifiers = tuple[tuple[str, tuple[str, ...]], ...]
+
+
+def _merge(found: _Found, identifiers: _Identifiers) -> None:
+    for kind, values in identifiers:
+        found.setdefault(kind, {}).update(dict.fromkeys(values))
+
+
+@functools.lru_cache(maxsize=4096)
+def _text_identifiers(text: str) -> _Identifiers:
+    """The identifiers _scan_text finds in a text."""
+    found: _Found = {}
+    _scan_text(text, found)
+    return tuple((kind, tuple(values)) for kind, values in found.items())
+
+
+@functools.lru_cache(maxsize=4096)
+def _reference_identifiers(value: str) -> _Identifiers:
+    """The identifiers of a dc:relation or dc:source value: itself, or those in its text."""
+    pair = _classify_whole(value)
+    if pair is None:
+        return _text_identifiers(value)
+    return ((pair[0], (pair[1],)),) if pair[1] else ()
 
 
 def own_identifiers(dc: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:

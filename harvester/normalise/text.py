@@ -85,7 +85,12 @@ _INLINE_NAMES = "a abbr b bdi bdo cite code em font i mark q s small span strong
 _INLINE_ALTERNATIVES = sorted(
     {*_INLINE_NAMES.split(), *_INLINE_NAMES.upper().split()}, key=lambda name: (-len(name), name)
 )
-_INLINE_TAG = re.compile(r"</?(?:" + "|".join(_INLINE_ALTERNATIVES) + r")(?:\s[^<>]*)?/?>")
+# The lookahead on the first letter (implied by the names) spares the 40 alternatives at
+# every "<p" and "<li" of an abstract.
+_INLINE_FIRST = "".join(sorted({name[0] for name in _INLINE_ALTERNATIVES}))
+_INLINE_TAG = re.compile(
+    r"</?(?=[" + _INLINE_FIRST + r"])(?:" + "|".join(_INLINE_ALTERNATIVES) + r")(?:\s[^<>]*)?/?>"
+)
 _TAG = re.compile(r"<(?:!--.*?-->|/?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>)", re.S)
 # Markup still to remove: an entity or a tag opening (cheap test before a full pass). Two
 # patterns, each opening with a literal the regex engine skips to: one alternation of both
@@ -95,6 +100,7 @@ _TAG_START = re.compile(r"<[A-Za-z/!]")
 # The entities _unescape replaces as plain strings.
 _COMMON_ENTITY = re.compile(r"&(?:lt|gt|quot|nbsp|#39|amp);")
 _RARE_ENTITY = re.compile(r"&(?:quot|nbsp|#39|amp);")
+_RARE_REPLACEMENTS = (("&quot;", '"'), ("&nbsp;", "\xa0"), ("&#39;", "'"), ("&amp;", "&"))
 
 
 def _has_markup(value: str) -> bool:
@@ -110,17 +116,14 @@ def _replace_common_entities(value: str) -> str:
     The other five cannot overlap nor form one another, so their order is free, and each
     str.replace costs a pass over the text even when there is nothing to replace: Zenodo
     sends "&lt;" and "&gt;" in every description, the others seldom, so one search for the
-    others decides whether their passes are needed.
+    others decides which of their passes are needed.
     """
     value = value.replace("&lt;", "<").replace("&gt;", ">")
-    if _RARE_ENTITY.search(value) is None:
-        return value
-    return (
-        value.replace("&quot;", '"')
-        .replace("&nbsp;", "\xa0")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-    )
+    present = set(_RARE_ENTITY.findall(value))
+    for name, char in _RARE_REPLACEMENTS:
+        if name in present:
+            value = value.replace(name, char)
+    return value
 
 
 def _unescape(value: str) -> str:
@@ -218,11 +221,15 @@ _ABBREVIATIONS = frozenset(
 def _keeps_period(value: str, allow_initial: bool) -> bool:
     """True when the final period is part of an abbreviation or an initial."""
     token = value.rsplit(" ", 1)[-1]
-    if allow_initial and len(token) <= 3 and token[:-1].isalpha():
+    if len(token) <= 3 and allow_initial and token[:-1].isalpha():
         return True  # "Smith, J." / "Ivanov, Yu."
-    if token[:-1].casefold() in _ABBREVIATIONS or _DOTTED_ABBREVIATION.search(token):
+    # Cheap length and count tests first: an abbreviation has at most four letters (casefold
+    # never shortens), a dotted one at least two periods, an initial at most two letters.
+    if len(token) <= 5 and token[:-1].casefold() in _ABBREVIATIONS:
         return True
-    return allow_initial and _INITIAL.match(token) is not None
+    if token.count(".") > 1 and _DOTTED_ABBREVIATION.search(token):
+        return True
+    return len(token) <= 3 and allow_initial and _INITIAL.match(token) is not None
 
 
 def _trim_trailing(value: str, allow_initial: bool) -> str:
