@@ -12,8 +12,6 @@ import functools
 import re
 from collections.abc import Iterable
 
-import pycountry
-
 from harvester.normalise.data import (
     DEPRECATED_LANGUAGE_CODES,
     LANGUAGE_NAMES,
@@ -21,6 +19,7 @@ from harvester.normalise.data import (
     LANGUAGE_WORD_SUFFIXES,
     UNUSABLE_LANGUAGE_CODES,
 )
+from harvester.normalise.isodata import read_entries
 from harvester.normalise.text import clean_text
 
 # BCP 47 / POSIX locale: primary subtag, then region/script/variant subtags.
@@ -40,31 +39,43 @@ def lookup_key(value: str) -> str:
     return key.replace("（", "(").replace("）", ")").strip(" .;:,")
 
 
+# The fields of an ISO 639-3 entry that _tables reads, in the order it unpacks them.
+_ISO_639_3_FIELDS = (
+    "alpha_3",
+    "alpha_2",
+    "bibliographic",
+    "name",
+    "common_name",
+    "inverted_name",
+    "scope",
+)
+
+
 @functools.cache
 def _tables() -> tuple[dict[str, str], dict[str, str]]:
     """Build {code: ISO 639-3} and {name: ISO 639-3} once, on first use.
 
     English names that ISO 639-3 qualifies ("Malay (macrolanguage)") are also entered bare;
     a bare name shared by a macrolanguage and one of its members goes to the macrolanguage.
+    Read from pycountry's iso639-3.json (see isodata): its object database would cost 12 MB.
     """
     codes: dict[str, str] = {}
     names: dict[str, str] = {}
     qualified: dict[str, str] = {}
-    for language in pycountry.languages:
-        code = language.alpha_3
+    for code, alpha_2, bibliographic, *spellings, scope in read_entries(
+        "iso639-3.json", "639-3", _ISO_639_3_FIELDS
+    ):
         codes[code] = code
-        for attribute in ("alpha_2", "bibliographic"):
-            other = getattr(language, attribute, None)
+        for other in (alpha_2, bibliographic):
             if other:
                 codes.setdefault(other, code)
-        for attribute in ("name", "common_name", "inverted_name"):
-            name = getattr(language, attribute, None)
+        for name in spellings:  # name, common_name, inverted_name
             if not name:
                 continue
             key = lookup_key(name)
             names.setdefault(key, code)
             bare = key.split(" (", 1)[0]
-            if bare != key and (bare not in qualified or getattr(language, "scope", "") == "M"):
+            if bare != key and (bare not in qualified or scope == "M"):
                 qualified[bare] = code
     for bare, code in qualified.items():
         names.setdefault(bare, code)

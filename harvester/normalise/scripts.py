@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-import pycountry
+from harvester.normalise.isodata import read_entries
 
 # Unicode name prefixes that differ from the ISO 15924 English name.
 _SPECIAL_PREFIXES: dict[str, str | None] = {
@@ -37,14 +37,16 @@ _SPECIAL_PREFIXES: dict[str, str | None] = {
 
 @functools.cache
 def _prefixes() -> dict[str, str | None]:
-    """{upper-case name prefix: ISO 15924 code}, from pycountry's script names."""
+    """{upper-case name prefix: ISO 15924 code}, from pycountry's script names.
+
+    Read from pycountry's iso15924.json (see isodata), not through its object database.
+    """
     prefixes: dict[str, str | None] = {}
-    for script in pycountry.scripts:
-        name: str = script.name
+    for code, name in read_entries("iso15924.json", "15924", ("alpha_4", "name")):
         if "variant" in name or "alias" in name or "private use" in name:
             continue
         for part in name.replace(")", "").replace(" (", ", ").split(", "):
-            prefixes.setdefault(part.upper(), script.alpha_4)
+            prefixes.setdefault(part.upper(), code)
     prefixes.update(_SPECIAL_PREFIXES)
     return prefixes
 
