@@ -96,8 +96,13 @@ def export_row(row: Mapping[str, Any], *, include_dc: bool = False) -> dict[str,
 # --- JSON Lines -------------------------------------------------------------------------------
 
 
-def _json_line(value: Mapping[str, Any]) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+# Compact, as SQLite writes the lines of store.jsonlines (and as the JSON columns are stored).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+
+
+def json_line(value: Mapping[str, Any]) -> str:
+    """One JSON Lines line (with its newline) for an exported row."""
+    text = _encode(value)
     for char, escaped in _JSON_LINE_BREAKS.items():
         text = text.replace(char, escaped)  # these only occur inside strings
     return text + "\n"
@@ -111,7 +116,7 @@ def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
     """
     count = 0
     for row in rows:
-        out.write(_json_line(export_row(row, include_dc=True)))
+        out.write(json_line(export_row(row, include_dc=True)))
         count += 1
     return count
 

@@ -13,8 +13,8 @@ from typing import Any, TextIO
 
 from harvester import export
 from harvester.models import NORMALISED_FIELDS
-from harvester.store import Store
-from harvester.store.reads import iter_export_rows
+from harvester.store import Store, jsonlines
+from harvester.store.reads import export_where, iter_export_rows, where_sql
 
 FORMATS = ("jsonl", "csv", "xml")
 Writer = Callable[[Iterator[dict[str, Any]], TextIO], int]
@@ -47,6 +47,36 @@ def export_rows(
     yield from export.iter_merged(rows, priority)
 
 
+def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int]) -> Iterator[str]:
+    """The JSON Lines export, line by line: what write_jsonl writes for export_rows' rows.
+
+    SQLite builds the lines of every record that needs no merging (see store.jsonlines); only
+    the members of linked clusters go through Python to be merged. Merged output keeps the
+    order of export_rows: unlinked records first, then clusters by id.
+    """
+    clauses, params = export_where(
+        sources=request.sources,
+        since=request.since,
+        include_deleted=request.include_deleted,
+        by_cluster=request.merged,
+    )
+    if not request.merged:
+        yield from jsonlines.iter_lines(store.db, where_sql(clauses), params, merged=False)
+        return
+    unlinked = where_sql([*clauses, "cluster_id IS NULL"])
+    yield from jsonlines.iter_lines(store.db, unlinked, params, merged=True)
+    members = iter_export_rows(
+        store.db,
+        sources=request.sources,
+        since=request.since,
+        include_deleted=request.include_deleted,
+        by_cluster=True,
+        fields=list(NORMALISED_FIELDS),
+        linked_only=True,
+    )
+    yield from map(export.json_line, export.iter_merged(members, priority))
+
+
 def write_export(
     store: Store,
     request: ExportRequest,
@@ -55,14 +85,27 @@ def write_export(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the export to `output` (atomically: a temporary file renamed at the end) or stdout."""
-    writer = _writer(request)
-    rows = export_rows(store, request, priority)
+    write: Callable[[Iterator[Any], TextIO], int]
+    if request.format == "jsonl":
+        items: Iterator[Any] = jsonl_lines(store, request, priority)
+        write = _write_lines
+    else:
+        write = _writer(request)
+        items = export_rows(store, request, priority)
     if progress is not None:
-        rows = _counting(rows, progress)
+        items = _counting(items, progress)
     if output is None:
-        return writer(rows, sys.stdout)
+        return write(items, sys.stdout)
     with _atomic_text(output) as out:
-        return writer(rows, out)
+        return write(items, out)
+
+
+def _write_lines(lines: Iterator[str], out: TextIO) -> int:
+    count = 0
+    for line in lines:
+        out.write(line)
+        count += 1
+    return count
 
 
 def _writer(request: ExportRequest) -> Writer:
@@ -76,13 +119,11 @@ def _writer(request: ExportRequest) -> Writer:
     raise ValueError(f"unknown export format {request.format!r}; use one of {FORMATS}")
 
 
-def _counting(
-    rows: Iterator[dict[str, Any]], progress: Callable[[int], None]
-) -> Iterator[dict[str, Any]]:
-    for count, row in enumerate(rows, start=1):
+def _counting(items: Iterator[Any], progress: Callable[[int], None]) -> Iterator[Any]:
+    for count, item in enumerate(items, start=1):
         if count % 10_000 == 0:
             progress(count)
-        yield row
+        yield item
 
 
 @contextlib.contextmanager

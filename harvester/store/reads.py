@@ -154,19 +154,17 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     return [_decode(dict(zip(names, row, strict=True))) for row in cursor]
 
 
-def iter_export_rows(
-    db: sqlite_utils.Database,
+def export_where(
     *,
     sources: Sequence[str] = (),
     since: str | None = None,
     include_deleted: bool = False,
     by_cluster: bool = False,
-    fields: Sequence[str] = (),
-) -> Iterator[dict[str, Any]]:
-    """Stream records for export, one at a time (the cursor is never fetched whole).
+) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses and parameters of an export, shared by every export path.
 
-    With `by_cluster`, members of one cluster come together; `since` then keeps every cluster
-    with a member changed since that time, so a merged feed carries whole works.
+    With `by_cluster`, `since` keeps every cluster with a member changed since that time, so a
+    merged feed carries whole works.
     """
     clauses: list[str] = []
     params: list[Any] = []
@@ -185,10 +183,38 @@ def iter_export_rows(
         else:
             clauses.append("changed_at >= ?")
             params.append(since)
-    where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+    return clauses, params
+
+
+def where_sql(clauses: Sequence[str]) -> str:
+    return f"WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def iter_export_rows(
+    db: sqlite_utils.Database,
+    *,
+    sources: Sequence[str] = (),
+    since: str | None = None,
+    include_deleted: bool = False,
+    by_cluster: bool = False,
+    fields: Sequence[str] = (),
+    linked_only: bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Stream records for export, one at a time (the cursor is never fetched whole).
+
+    With `by_cluster`, members of one cluster come together (see export_where for `since`);
+    `linked_only` keeps the records that belong to a cluster.
+    """
+    clauses, params = export_where(
+        sources=sources, since=since, include_deleted=include_deleted, by_cluster=by_cluster
+    )
+    if linked_only:
+        clauses.append("cluster_id IS NOT NULL")
     order = "cluster_id, source, identifier" if by_cluster else "source, identifier"
     columns = ", ".join([*EXPORT_COLUMNS, *fields])
-    cursor = db.conn.execute(f"SELECT {columns} FROM records {where} ORDER BY {order}", params)
+    cursor = db.conn.execute(
+        f"SELECT {columns} FROM records {where_sql(clauses)} ORDER BY {order}", params
+    )
     names = [d[0] for d in cursor.description]
     for row in cursor:
         yield _decode(dict(zip(names, row, strict=True)))
