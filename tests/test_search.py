@@ -1,4 +1,5 @@
-"""Search finds substrings in Chinese, Thai, Cyrillic and Arabic script as well as Latin words."""
+"""Search finds words inside unsegmented Chinese and Thai text, and words (by prefix, diacritics
+folded) in Latin, Cyrillic, Arabic, Devanagari and the other scripts with spaces between words."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from harvester.harvest import HarvestOptions, harvest_all
 from harvester.models import Settings
 from harvester.store import Store
 from harvester.store.reads import SearchFilters, search
+from harvester.store.schema import migrations
 
 CATALOGUE = [
     (
@@ -86,6 +88,26 @@ CATALOGUE = [
             title="Silk and paper", creator="Smith, John", date="1975", language="en", type="Image"
         ),
     ),
+    (
+        "uz1",
+        dict(
+            title="Ürümqi va Samarqand karvonsaroylari",
+            creator="O'Brien, Máire",
+            subject="al-Bīrūnī",
+            description="Data: doi:10.5281/zenodo.1234567",
+            date="2015",
+            language="uzb",
+            type="Text",
+        ),
+    ),
+    ("pl1", dict(title="Dzieje miasta Łódź", date="1990", language="pol")),
+    (
+        "hi1",
+        dict(title="हिन्दी साहित्य का इतिहास", creator="शुक्ल, रामचंद्र", date="1929", language="hin"),
+    ),
+    ("dh1", dict(title="敦煌写本 manuscripts in the British Library", date="2004", language="eng")),
+    ("dh2", dict(title="敦煌石窟艺术", creator="段文杰", date="1990", language="chi")),
+    ("en3", dict(title="Persian manuscripts", date="1999", language="eng")),
 ]
 
 
@@ -143,6 +165,65 @@ def test_latin_words_ranked_and_anded(index: Store):
     assert set(found(index, "silk road")) == {"en1", "x"}
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Urumqi", ["uz1"]),  # diacritics folded: Ü, á, ī, ū
+        ("ÜRÜMQI", ["uz1"]),
+        ("maire", ["uz1"]),
+        ("łodz", ["pl1"]),  # ó folded; ł is a letter of its own, not l with a mark
+        ("Samarq", ["uz1"]),  # a prefix
+        ("karvon samarq", ["uz1"]),
+        ("Карамз", ["ru1"]),  # Cyrillic prefix
+        ("николай", ["ru1"]),  # Cyrillic, lower case
+        ("साहित्य", ["hi1"]),  # Devanagari: vowel signs stay inside the word
+        ("साहि", ["hi1"]),
+        ("शुक्ल", ["hi1"]),
+    ],
+)
+def test_words_by_prefix_with_diacritics_folded(index: Store, query: str, expected: list[str]):
+    assert found(index, query) == expected
+
+
+def test_words_match_at_their_start_only(index: Store):
+    assert found(index, "ilk") == []  # not inside "Silk": Latin matches whole words or prefixes
+    assert found(index, "Samarqandx") == []
+
+
+@pytest.mark.parametrize(
+    "query", ["O'Brien", "o’brien", "al-Biruni", "al-Bīrūnī", "10.5281/zenodo", "zenodo.1234567"]
+)
+def test_terms_with_punctuation_find_the_records_holding_them(index: Store, query: str):
+    assert found(index, query) == ["uz1"]
+
+
+def test_punctuated_terms_keep_their_words_together(index: Store):
+    assert found(index, "O'Brian") == []
+    assert found(index, "al-Samarqand") == []  # both words occur, but not side by side
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("敦煌写本 manuscripts", ["dh1"]),  # trigram term and a word
+        ("manuscripts 敦煌写本", ["dh1"]),
+        ("敦煌 manuscripts", ["dh1"]),  # a two-character Chinese term and a word
+        ("敦煌 British library", ["dh1"]),
+        ("敦煌石窟 manuscripts", []),
+        ("敦煌 Persian", []),
+    ],
+)
+def test_chinese_and_latin_in_one_query(index: Store, query: str, expected: list[str]):
+    assert found(index, query) == expected
+
+
+def test_chinese_and_thai_still_match_inside_words(index: Store):
+    assert set(found(index, "敦煌")) == {"dh1", "dh2"}
+    assert found(index, "石窟艺") == ["dh2"]
+    assert found(index, "ศาสตร์กรุง") == ["th1"]  # across two Thai words, no space between
+    assert set(found(index, "manuscripts")) == {"dh1", "en3"}
+
+
 def test_short_queries_fall_back_to_like(index: Store):
     assert found(index, "中国") == ["zh1"]  # two characters: below the trigram minimum
     assert found(index, "地图") == ["zh2"]
@@ -155,6 +236,25 @@ def test_filters(index: Store):
     assert found(index, "silk", year_to=1980) == ["en2"]
     assert found(index, "silk", type="Image") == ["en2"]
     assert found(index, "中华", year_from=2020, year_to=2020) == ["zh2"]  # Minguo 109 = 2020
+
+
+@pytest.mark.parametrize(
+    ("query", "filters", "expected"),
+    [
+        ("manuscripts", {"year_to": 2000}, ["en3"]),  # words
+        ("manuscripts", {"language": "eng", "year_from": 2000}, ["dh1"]),
+        ("敦煌写本 manuscripts", {"year_to": 2000}, []),  # words within trigrams
+        ("敦煌 manuscripts", {"year_from": 2000, "sources": ("lib",)}, ["dh1"]),  # words and LIKE
+        ("敦煌 manuscripts", {"sources": ("other",)}, []),
+        ("敦煌石窟", {"language": "zho", "year_to": 1990}, ["dh2"]),  # trigrams
+        ("敦煌石窟", {"type": "Text"}, []),
+        ("敦煌", {"year_from": 2000}, ["dh1"]),  # LIKE
+    ],
+)
+def test_filters_on_every_path(
+    index: Store, query: str, filters: dict[str, object], expected: list[str]
+):
+    assert found(index, query, **filters) == expected
 
 
 def test_cli_search_with_normalised_language_filter(index: Store, settings: Settings):
@@ -177,6 +277,7 @@ def test_index_is_set_up_the_way_sqlite_utils_and_datasette_expect(
     records = db.table("records")
     assert records.detect_fts() == "records_fts"
     assert "tokenize='trigram'" in db.table("records_fts").schema.replace('"', "'")
+    assert "remove_diacritics 2" in db.table("records_words").schema  # found by search() only
     # Datasette's search box runs an FTS query through the content table like this one:
     hits = list(records.search("อยุธยา", columns=["identifier"]))
     assert hits == [{"identifier": "oai:lib:th1"}]
@@ -197,3 +298,95 @@ def test_ranking_cap_never_hides_matches_the_filters_keep(
     # ...which comes from "lib"; the filter keeps only "other", found by the uncapped retry.
     assert found(index, "silk", sources=("other",)) == ["x"]
     assert set(found(index, "silk")) == {"en1", "en2", "x"}
+
+
+def test_ranking_cap_and_retry_with_words_and_like(index: Store, monkeypatch: pytest.MonkeyPatch):
+    import harvester.store.reads as reads
+
+    monkeypatch.setattr(reads, "RANKED_MATCHES", 1)
+    assert set(found(index, "manuscripts")) == {"dh1", "en3"}
+    assert found(index, "manuscripts", year_to=2000) == ["en3"]
+    assert found(index, "敦煌 manuscripts") == ["dh1"]
+
+
+def fts_matches(store: Store, table: str, match: str) -> int:
+    sql = f"SELECT count(*) FROM {table} WHERE {table} MATCH ?"
+    return int(store.db.execute(sql, [match]).fetchone()[0])
+
+
+def assert_indexes_match_records(store: Store) -> None:
+    """FTS5's own check of an external-content index against the rows of `records`."""
+    for table in ("records_fts", "records_words"):
+        store.db.execute(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")
+
+
+def test_word_index_follows_updates_and_deletions(
+    server: DevServer, settings: Settings, clock: Clock
+):
+    record = ServedRecord(
+        "oai:lib:w1", "2024-01-01T00:00:00Z", dc_metadata(title="Caravanserai of Merv")
+    )
+    source = source_for(server, repository("lib", [record], clock))
+    harvest_all(settings, [source], HarvestOptions())
+    store = Store(settings.database)
+    try:
+        assert found(store, "caravanserai") == ["w1"]
+
+        clock.advance(days=1)
+        record.metadata = dc_metadata(title="Oasis towns of Khwārazm", creator="Hansen")
+        record.datestamp = "2025-01-10T13:00:00Z"
+        harvest_all(settings, [source], HarvestOptions())
+        assert found(store, "caravanserai") == []
+        assert found(store, "khwarazm hansen") == ["w1"]
+        assert_indexes_match_records(store)
+
+        clock.advance(days=1)
+        record.deleted = True  # a tombstone: text columns emptied, the row kept
+        record.datestamp = "2025-01-11T13:00:00Z"
+        harvest_all(settings, [source], HarvestOptions())
+        assert store.record_row("lib", "oai:lib:w1")["deleted"] == 1  # type: ignore[index]
+        assert found(store, "khwarazm") == []
+        assert fts_matches(store, "records_words", '"khwarazm"*') == 0
+        assert fts_matches(store, "records_fts", '"Khwārazm"') == 0
+        assert_indexes_match_records(store)
+    finally:
+        store.close()
+
+
+def test_only_text_updates_rewrite_the_word_index(index: Store):
+    triggers = dict(
+        index.db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"
+        ).fetchall()
+    )
+    assert (
+        'AFTER UPDATE OF "title", "creators", "subjects", "descriptions"'
+        in (triggers["records_words_au"])
+    )
+    assert {"records_words_ai", "records_words_ad"} <= set(triggers)
+    index.db.execute("UPDATE records SET title = 'Bukhara oasis' WHERE identifier = 'oai:lib:en2'")
+    index.db.execute("DELETE FROM records WHERE identifier = 'oai:lib:en1'")
+    assert found(index, "bukhara") == ["en2"]
+    assert set(found(index, "silk")) == {"x"}
+    assert_indexes_match_records(index)
+
+
+def test_an_index_from_before_the_word_index_gets_it_on_open(tmp_path: Path):
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m004_word_index")
+    assert "records_words" not in db.table_names()
+    db.execute(
+        "INSERT INTO records (source, identifier, deleted, title, creators, descriptions) "
+        "VALUES ('old', 'oai:old:1', 0, 'Ürümqi caravanserai', '[\"Łukasz\"]', '[]'), "
+        "('old', 'oai:old:2', 1, NULL, '[]', '[]')"
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        assert found(store, "urumqi") == ["1"]
+        assert found(store, "łukasz caravan") == ["1"]
+        assert_indexes_match_records(store)
+    finally:
+        store.close()

@@ -159,3 +159,47 @@ def m003_fts_update_only_on_text(db: sqlite_utils.Database) -> None:
         f'  INSERT INTO "records_fts" (rowid, {columns}) VALUES (new.rowid, {new});\n'
         "END"
     )
+
+
+WORDS_TABLE = "records_words"
+# Letters, digits and combining marks make up words: without M*, unicode61 cuts Devanagari,
+# Bengali or Tamil words at every vowel sign. remove_diacritics 2 folds Latin é, ṭ, ü
+# (precomposed or not) to e, t, u; letters that are not a base letter plus a mark (ł, ø, ß),
+# Greek accents and Arabic vowel marks stay as they are.
+WORDS_TOKENIZER = "unicode61 remove_diacritics 2 categories 'L* N* Co M*'"
+
+
+@migrations()
+def m004_word_index(db: sqlite_utils.Database) -> None:
+    """A word-level FTS5 index beside the trigram one, for scripts that put spaces between words.
+
+    The trigram index turns a Latin word into a phrase of its trigrams, so "caravanserai" or
+    "Dunhuang manuscripts" read the long posting lists of "ara" and "ian": 474 ms p95 for
+    Latin queries at a million records. A word index reads one short list per word, matches
+    prefixes ("Samarq") and folds diacritics ("Urumqi" finds "Ürümqi"), which trigrams cannot.
+    Chinese and Thai have no spaces between words and keep the trigram index.
+
+    External content, kept in sync by triggers like records_fts (the update trigger fires only
+    when the text changes, as m003 made it). `content='records'` is in single quotes so that
+    sqlite-utils and Datasette, which look for content="records", still find records_fts: the
+    index that matches in every script.
+    """
+    table = WORDS_TABLE
+    columns = ", ".join(f'"{c}"' for c in FTS_COLUMNS)
+    old = ", ".join(f'old."{c}"' for c in FTS_COLUMNS)
+    new = ", ".join(f'new."{c}"' for c in FTS_COLUMNS)
+    tokenize = WORDS_TOKENIZER.replace("'", "''")
+    db.execute(
+        f'CREATE VIRTUAL TABLE "{table}" USING FTS5 ({columns}, '
+        f"tokenize='{tokenize}', content='records')"
+    )
+    insert = f'INSERT INTO "{table}" (rowid, {columns}) VALUES (new.rowid, {new});'
+    command = f'"{table}", rowid, {columns}'  # FTS5 commands go in the column named as the table
+    delete = f"INSERT INTO \"{table}\" ({command}) VALUES('delete', old.rowid, {old});"
+    db.execute(f'CREATE TRIGGER "{table}_ai" AFTER INSERT ON "records" BEGIN\n  {insert}\nEND')
+    db.execute(f'CREATE TRIGGER "{table}_ad" AFTER DELETE ON "records" BEGIN\n  {delete}\nEND')
+    db.execute(
+        f'CREATE TRIGGER "{table}_au" AFTER UPDATE OF {columns} ON "records" BEGIN\n'
+        f"  {delete}\n  {insert}\nEND"
+    )
+    db.execute(f'INSERT INTO "{table}"("{table}") VALUES(\'rebuild\')')
