@@ -1,5 +1,5 @@
 """Search finds words inside unsegmented Chinese and Thai text, and words (by prefix, diacritics
-folded) in Latin, Cyrillic, Arabic, Devanagari and the other scripts with spaces between words."""
+folded) in Latin, Cyrillic, Devanagari and the other scripts with spaces between words."""
 
 from __future__ import annotations
 
@@ -71,6 +71,9 @@ CATALOGUE = [
             type="کتاب",
         ),
     ),
+    ("fa2", dict(title="فهرست الکتاب کتابخانه ملی", date="1390", language="per")),
+    ("he1", dict(title="קטלוג הספרייה הלאומית", date="2001", language="heb")),
+    ("ko1", dict(title="국립중앙도서관 고문헌", date="2005", language="kor")),
     (
         "en1",
         dict(
@@ -214,6 +217,20 @@ def test_punctuated_terms_keep_their_words_together(index: Store):
     ],
 )
 def test_chinese_and_latin_in_one_query(index: Store, query: str, expected: list[str]):
+    assert found(index, query) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("الدین", ["fa1"]),  # after a zero-width non-joiner: شمس‌الدین
+        ("کتاب", ["fa2"]),  # the noun inside الکتاب and کتابخانه
+        ("خانه", ["fa2"]),
+        ("ספרייה", ["he1"]),  # Hebrew: inside הספרייה, the article attached
+        ("도서관", ["ko1"]),  # Korean: inside the compound 국립중앙도서관
+    ],
+)
+def test_arabic_hebrew_and_korean_match_inside_words(index: Store, query: str, expected: list[str]):
     assert found(index, query) == expected
 
 

@@ -81,7 +81,7 @@ def search(
     scripts written without spaces between words need substring matches, so a word is found
     inside an unsegmented title: their terms of three or more characters go through the FTS5
     trigram index, shorter ones through LIKE. Terms in scripts that separate words with spaces
-    (Latin, Cyrillic, Arabic, Devanagari, Hangul...) go through the word index as prefixes,
+    (Latin, Cyrillic, Greek, Devanagari...) go through the word index as prefixes,
     Latin diacritics folded: "Samarq" finds Samarqand, "Urumqi" Ürümqi. A trigram phrase for
     a long word reads the posting lists of its commonest trigrams (474 ms p95 for Latin queries
     at a million records); the word index reads one list per word. A query mixing both is
@@ -104,8 +104,10 @@ def search(
 
 
 TRIGRAM_TABLE = "records_fts"
-# Letters of these scripts come without spaces between words, so their words are matched as
-# substrings; recognised by the first words of their Unicode names ("THAI CHARACTER KO KAI").
+# Letters of these scripts come without spaces between words, or with words that carry what
+# a search term leaves out (Arabic and Persian ال, و, ب and Hebrew ה, ו, ב attached to the
+# noun; Korean compounds such as 국립중앙도서관), so their terms are matched as substrings.
+# Recognised by the first words of their Unicode names ("THAI CHARACTER KO KAI").
 _UNSPACED_SCRIPTS = (
     "CJK ",
     "IDEOGRAPHIC ",
@@ -124,6 +126,10 @@ _UNSPACED_SCRIPTS = (
     "NEW TAI LUE ",
     "BALINESE ",
     "JAVANESE ",
+    "ARABIC ",
+    "SYRIAC ",
+    "HEBREW ",
+    "HANGUL ",
 )
 
 
