@@ -22,7 +22,13 @@ class LinkResult:
     clusters: int
 
 
-def link_index(store: Store, batch: int = 5000) -> LinkResult:
+# Records re-keyed per transaction. Each holds its decoded row and keys until the batch is
+# applied: `harvester link` of 100,000 records peaked at 97 MB with 5,000 per batch, 45 MB
+# with 500, and took no longer (24.7 s and 22.2 s).
+LINK_BATCH = 500
+
+
+def link_index(store: Store, batch: int = LINK_BATCH) -> LinkResult:
     """Re-key pending records in batches and recompute the clusters they touch."""
     rekeyed = affected = 0
     touched: set[str] = set()
