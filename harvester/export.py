@@ -37,7 +37,7 @@ from typing import Any, TextIO
 
 from lxml import etree
 
-from harvester.models import NORMALISED_FIELDS
+from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, NORMALISED_FIELDS
 
 EXPORT_NS = "https://silkroad-library-alliance.org/ns/export/1.0"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -45,9 +45,8 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 OAI_DC_SCHEMA_LOCATION = f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd"
 
-HEADER_FIELDS: tuple[str, ...] = ("source", "identifier", "datestamp", "deleted", "cluster_id")
 EXPORT_FIELDS: tuple[str, ...] = (
-    *HEADER_FIELDS,
+    *EXPORT_HEADER,
     *(name for name in NORMALISED_FIELDS if name != "dc"),
 )
 IDENTIFIER_KINDS: tuple[str, ...] = ("doi", "isbn", "issn", "handle", "urn", "url", "other")
@@ -59,7 +58,6 @@ CSV_COLUMNS: tuple[str, ...] = tuple(
 MERGED_CSV_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "reason", "members")
 CSV_JOIN = " | "
 
-_BOOL_FIELDS = frozenset({"deleted", "language_inferred"})
 _DATE_FIELDS = ("date_raw", "date", "year", "calendar")
 _LIST_FIELDS = tuple(
     name
@@ -67,8 +65,6 @@ _LIST_FIELDS = tuple(
     if kind == "JSON" and name not in ("dc", "identifiers")
 )
 _ILLEGAL_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# Line breaks that json.dumps leaves raw but str.splitlines() and some JSONL readers split on.
-_JSON_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 
 
 # --- row shapes -------------------------------------------------------------------------------
@@ -76,12 +72,12 @@ _JSON_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"
 
 def _plain(name: str, value: Any) -> Any:
     """Booleans as booleans whatever SQLite handed back (0/1)."""
-    return bool(value) if name in _BOOL_FIELDS and value is not None else value
+    return bool(value) if name in BOOLEAN_FIELDS and value is not None else value
 
 
 def export_row(row: Mapping[str, Any], *, include_dc: bool = False) -> dict[str, Any]:
     """The exported shape of a row, in a fixed key order; a tombstone for a deleted row."""
-    fields = HEADER_FIELDS if row.get("deleted") else EXPORT_FIELDS
+    fields = EXPORT_HEADER if row.get("deleted") else EXPORT_FIELDS
     shaped = {name: _plain(name, row.get(name)) for name in fields}
     if row.get("deleted"):
         return shaped
@@ -102,10 +98,19 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=st
 
 def json_line(value: Mapping[str, Any]) -> str:
     """One JSON Lines line (with its newline) for an exported row."""
-    text = _encode(value)
-    for char, escaped in _JSON_LINE_BREAKS.items():
-        text = text.replace(char, escaped)  # these only occur inside strings
-    return text + "\n"
+    return escape_line_breaks(_encode(value)) + "\n"
+
+
+def escape_line_breaks(text: str) -> str:
+    """JSON text with U+0085, U+2028 and U+2029 escaped.
+
+    json.dumps and SQLite's json_quote leave them raw (they only occur inside strings), but
+    str.splitlines() and some JSON Lines readers split lines on them.
+    """
+    if text.isascii() or not ("\x85" in text or "\u2028" in text or "\u2029" in text):
+        return text
+    text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
+    return text.replace("\u2029", "\\u2029")
 
 
 def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
@@ -380,7 +385,7 @@ def merge_cluster(
         "deleted": False,
         "cluster_id": cluster_id or _first(members, "cluster_id"),
     }
-    for name in EXPORT_FIELDS[len(HEADER_FIELDS) :]:
+    for name in EXPORT_FIELDS[len(EXPORT_HEADER) :]:
         if name in _LIST_FIELDS:
             merged[name] = _union(members, name)
         elif name in _DATE_FIELDS:

@@ -33,18 +33,21 @@ def export_rows(
     store: Store, request: ExportRequest, priority: Mapping[str, int]
 ) -> Iterator[dict[str, Any]]:
     """The rows to write: one per record, or one per work when merged."""
-    rows = iter_export_rows(
-        store.db,
-        sources=request.sources,
-        since=request.since,
-        include_deleted=request.include_deleted,
-        by_cluster=request.merged,
-        fields=list(NORMALISED_FIELDS),
-    )
+    rows = iter_export_rows(store.db, **_selection(request), fields=list(NORMALISED_FIELDS))
     if not request.merged:
         yield from rows
         return
     yield from export.iter_merged(rows, priority)
+
+
+def _selection(request: ExportRequest) -> dict[str, Any]:
+    """Which records an export takes, as the store's export queries are told."""
+    return {
+        "sources": request.sources,
+        "since": request.since,
+        "include_deleted": request.include_deleted,
+        "by_cluster": request.merged,
+    }
 
 
 def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int]) -> Iterator[str]:
@@ -54,27 +57,17 @@ def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int
     the members of linked clusters go through Python to be merged. Merged output keeps the
     order of export_rows: unlinked records first, then clusters by id.
     """
-    clauses, params = export_where(
-        sources=request.sources,
-        since=request.since,
-        include_deleted=request.include_deleted,
-        by_cluster=request.merged,
-    )
-    if not request.merged:
-        yield from jsonlines.iter_lines(store.db, where_sql(clauses), params, merged=False)
-        return
-    unlinked = where_sql([*clauses, "cluster_id IS NULL"])
-    yield from jsonlines.iter_lines(store.db, unlinked, params, merged=True)
-    members = iter_export_rows(
-        store.db,
-        sources=request.sources,
-        since=request.since,
-        include_deleted=request.include_deleted,
-        by_cluster=True,
-        fields=list(NORMALISED_FIELDS),
-        linked_only=True,
-    )
-    yield from map(export.json_line, export.iter_merged(members, priority))
+    selection = _selection(request)
+    clauses, params = export_where(**selection)
+    if request.merged:
+        clauses.append("cluster_id IS NULL")
+    for text in jsonlines.iter_lines(store.db, where_sql(clauses), params, merged=request.merged):
+        yield export.escape_line_breaks(text) + "\n"
+    if request.merged:
+        members = iter_export_rows(
+            store.db, **selection, fields=list(NORMALISED_FIELDS), linked_only=True
+        )
+        yield from map(export.json_line, export.iter_merged(members, priority))
 
 
 def write_export(

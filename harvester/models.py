@@ -55,6 +55,11 @@ NORMALISED_FIELDS: dict[str, str] = {
     "dc": "JSON",
 }
 
+# What every exported row starts with, and all a tombstone carries.
+EXPORT_HEADER: tuple[str, ...] = ("source", "identifier", "datestamp", "deleted", "cluster_id")
+# Stored as 0/1, exported as JSON booleans.
+BOOLEAN_FIELDS = frozenset({"deleted", "language_inferred"})
+
 USER_AGENT_DEFAULT = (
     "silkroad-harvester/{version} "
     "(+https://github.com/silkroad-library-alliance/silkroad-harvester)"

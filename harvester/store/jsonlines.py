@@ -15,10 +15,8 @@ from typing import Any
 
 import sqlite_utils
 
-from harvester.models import NORMALISED_FIELDS
+from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, NORMALISED_FIELDS
 
-HEADER = ("source", "identifier", "datestamp", "deleted", "cluster_id")
-_BOOLEAN = frozenset({"deleted", "language_inferred"})
 # A merged row takes its single values from the first member where they are not empty.
 _FIRST_NON_EMPTY = frozenset({"title", "rights", "license"})
 
@@ -35,7 +33,7 @@ def _boolean(column: str, *, null: bool) -> str:
 
 def _value(name: str, *, merged: bool) -> str:
     """SQL for one field's JSON text, as export.export_row / merge_cluster shape it."""
-    if name in _BOOLEAN:
+    if name in BOOLEAN_FIELDS:
         # A merged row's language_inferred is all() over its members: never null.
         return _boolean(name, null=not (merged and name == "language_inferred"))
     if NORMALISED_FIELDS.get(name) == "JSON":
@@ -81,7 +79,8 @@ def line_sql(*, merged: bool) -> str:
     ``reason`` and ``members``.
     """
     header = " || ',' || ".join(
-        f"{_key(name)} || {_value(name, merged=merged and name != 'deleted')}" for name in HEADER
+        f"{_key(name)} || {_value(name, merged=merged and name != 'deleted')}"
+        for name in EXPORT_HEADER
     )
     body = " || ".join(
         f"',' || {_key(name)} || {_value(name, merged=merged)}"
@@ -99,14 +98,7 @@ def iter_lines(
     *,
     merged: bool,
 ) -> Iterator[str]:
-    """JSON lines (each ending in a newline) of the rows `where` selects, by source and id.
-
-    U+0085, U+2028 and U+2029 are escaped as in write_jsonl: json_quote and the stored JSON
-    keep them raw, and some line-splitting readers break lines on them.
-    """
+    """The JSON text of each row `where` selects, by source and identifier (no newline)."""
     sql = f"SELECT {line_sql(merged=merged)} FROM records {where} ORDER BY source, identifier"
     for (line,) in db.conn.execute(sql, list(params)):
-        if not line.isascii() and ("\x85" in line or "\u2028" in line or "\u2029" in line):
-            line = line.replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
-            line = line.replace("\u2029", "\\u2029")
-        yield line + "\n"
+        yield line

@@ -90,8 +90,10 @@ def search(
     terms = query.split()
     if not terms:
         return []
-    words = [term for term in terms if _in_words(term)]
-    others = [term for term in terms if not _in_words(term)]
+    words: list[str] = []
+    others: list[str] = []
+    for term in terms:
+        (words if _in_words(term) else others).append(term)
     substrings = [term for term in others if len(term) >= TRIGRAM]
     short = [term for term in others if len(term) < TRIGRAM]
     if words:
@@ -156,7 +158,7 @@ def _word_phrase(term: str) -> str:
     term (and "al Biruni"). A one-letter last word is matched whole: a one-letter prefix reads
     most of the index ("a"* AND "silk"* took 12 times as long as "a" AND "silk"* at 100k).
     """
-    quoted = '"' + term.replace('"', '""') + '"'
+    quoted = _quoted(term)
     return quoted + "*" if len(_last_word(term)) > 1 else quoted
 
 
@@ -176,8 +178,13 @@ def _word_character(char: str) -> bool:
     return category[0] in "LNM" or category == "Co"  # WORDS_TOKENIZER's categories
 
 
+def _quoted(term: str) -> str:
+    """The term as an FTS5 string: its tokens must all occur, side by side and in order."""
+    return '"' + term.replace('"', '""') + '"'
+
+
 def _substring_match(terms: Sequence[str]) -> str:
-    return " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+    return " AND ".join(map(_quoted, terms))
 
 
 # bm25 is computed for every match before sorting; a common term matches a large share of a big
