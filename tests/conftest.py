@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harvester.devserver import DevServer, Fault, Repository, ServedRecord, dc_metadata
+from harvester.demo.server import DevServer, Fault, Repository, ServedRecord, dc_metadata
 from harvester.models import Settings, Source
 from harvester.store import Store
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from conftest import Clock, book, captured, repository
 
 from harvester.cli import cli
-from harvester.devserver import DevServer, Fault
-from harvester.lock import lock_path
+from harvester.demo.server import DevServer, Fault
+from harvester.store.lock import lock_path
 
 
 def write_config(tmp_path: Path, sources: dict[str, str], **settings: object) -> Path:
@@ -140,7 +140,7 @@ def test_second_harvest_on_same_index_exits_75_naming_the_holder(two_sources: Pa
             textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from harvester.lock import index_lock
+            from harvester.store.lock import index_lock
             with index_lock(Path({str(database)!r})):
                 print("locked", flush=True)
                 sys.stdin.readline()

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import Clock, book, repository, rows
 
-from harvester.devserver import DevServer, Repository
-from harvester.harvest import HarvestOptions, harvest_all
+from harvester.demo.server import DevServer, Repository
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Settings, Source
 from harvester.store import Store
 
@@ -112,7 +112,7 @@ def test_ctrl_c_commits_the_current_page_and_exits_130(
 def test_a_run_that_fails_midway_resumes_from_its_token(
     server: DevServer, clock: Clock, settings: Settings
 ):
-    from harvester.devserver import Fault
+    from harvester.demo.server import Fault
 
     repo = repository("lib", [book(n) for n in range(1, 11)], clock, page_size=4)
     source = Source(name="lib", endpoint=server.add(repo))

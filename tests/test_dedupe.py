@@ -8,20 +8,17 @@ from typing import Any
 
 import pytest
 
-from harvester.dedupe import (
+from harvester.link.clusters import Cluster, cluster_id_for, link_records, relink
+from harvester.link.keys import (
     DOI,
     FUZZY,
     ISBN,
-    Cluster,
     MatchKey,
     RecordRef,
-    cluster_id_for,
     family_name,
     fold_title,
-    link_records,
     match_keys,
     normalise_isbn,
-    relink,
 )
 
 

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from harvester.export import (
+from harvester.export.writers import (
     CSV_COLUMNS,
     DC_NS,
     EXPORT_NS,

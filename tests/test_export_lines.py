@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from lxml import etree
 from test_link_export_index import NLC, NLR
 
-from harvester import export
-from harvester.devserver import DevServer
-from harvester.exporting import ExportRequest, export_rows, jsonl_lines, write_export
-from harvester.harvest import HarvestOptions, harvest_all
+from harvester.demo.server import DevServer
+from harvester.export import writers as export
+from harvester.export.run import ExportRequest, export_rows, jsonl_lines, write_export
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Checkpoint, Header, Record, Settings
 from harvester.normalise import normalise_values
 from harvester.normalise.dc import extract_dc

@@ -6,8 +6,8 @@ import json
 
 from conftest import OAI_FIXTURES, Clock, book, captured, repository, rows, source_for
 
-from harvester.devserver import DevServer, Fault, load_records
-from harvester.harvest import HarvestOptions, harvest_all
+from harvester.demo.server import DevServer, Fault, load_records
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Settings
 from harvester.store import Store
 

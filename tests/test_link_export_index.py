@@ -16,12 +16,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from harvester import export
 from harvester.cli import cli
-from harvester.devserver import DevServer, Repository, ServedRecord, dc_metadata
-from harvester.exporting import ExportRequest, export_rows, write_export
-from harvester.harvest import HarvestOptions, harvest_all
-from harvester.linking import link_index
+from harvester.demo.server import DevServer, Repository, ServedRecord, dc_metadata
+from harvester.export import writers as export
+from harvester.export.run import ExportRequest, export_rows, write_export
+from harvester.harvest.run import HarvestOptions, harvest_all
+from harvester.link.run import link_index
 from harvester.models import DC_ELEMENTS, Checkpoint, Header, Record, Settings, Source
 from harvester.normalise import normalise_values
 from harvester.store import Store, utc_now_precise
@@ -258,7 +258,7 @@ def test_interrupted_export_leaves_no_file_under_the_final_name(members, setting
     def explode(count: int) -> None:
         raise KeyboardInterrupt
 
-    import harvester.exporting as exporting
+    import harvester.export.run as exporting
 
     original = exporting._counting
 

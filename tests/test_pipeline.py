@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harvester.pipeline import OrderedWriter, Prefetch
+from harvester.harvest.pipeline import OrderedWriter, Prefetch
 
 
 def test_prefetch_keeps_order_and_runs_in_another_thread():

@@ -8,8 +8,8 @@ from click.testing import CliRunner
 from conftest import Clock, repository, rows
 
 from harvester.cli import cli
-from harvester.devserver import DevServer, ServedRecord, dc_metadata
-from harvester.harvest import HarvestOptions, harvest_all
+from harvester.demo.server import DevServer, ServedRecord, dc_metadata
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Settings, Source
 from harvester.store import Store
 

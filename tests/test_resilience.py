@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import Clock, book, captured, repository, rows, source_for
 
-from harvester.devserver import DevServer, Fault
-from harvester.harvest import HarvestOptions, harvest_all
+from harvester.demo.server import DevServer, Fault
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Settings
+from harvester.oai.transport import parse_retry_after
 from harvester.store import Store
-from harvester.transport import parse_retry_after
 
 
 class Sleeps(list[float]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from harvester.windows import HarvestOptions, Plan, at_granularity, expired, plan_window
+from harvester.harvest.plan import HarvestOptions, Plan, at_granularity, expired, plan_window
 
 NOW = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
 PENDING = {

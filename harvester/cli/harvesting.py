@@ -28,11 +28,11 @@ from harvester.cli.common import (
 )
 from harvester.config import default_config_path, load_config
 from harvester.errors import HarvesterError
-from harvester.harvest import HarvestOptions, harvest_all
-from harvester.lock import index_lock
+from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import RunResult, Settings, Source
-from harvester.oai import OAIClient
+from harvester.oai.client import OAIClient
 from harvester.store import Store
+from harvester.store.lock import index_lock
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ def demo(database: Path | None, verbose: bool, quiet: bool) -> None:
         harvester demo && harvester status
     """
     from harvester.demo import serve_demo
-    from harvester.devserver import DevServer
+    from harvester.demo.server import DevServer
 
     setup_logging(verbose, quiet)
     config = load_or_defaults(None, database, required=False)

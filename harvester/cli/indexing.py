@@ -13,12 +13,12 @@ import click
 
 from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
 from harvester.errors import HarvesterError
-from harvester.exporting import FORMATS, ExportRequest, write_export
-from harvester.linking import link_index
+from harvester.export.run import FORMATS, ExportRequest, write_export
+from harvester.harvest.renormalise import renormalise_sources
+from harvester.link.run import link_index
 from harvester.models import Config, Source
 from harvester.normalise.dcmitype import dcmi_type
 from harvester.normalise.languages import normalise_language
-from harvester.renormalise import renormalise_sources
 from harvester.store import Store
 from harvester.store.reads import SearchFilters, search, stats
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harvester.devserver import DevServer, Repository, load_records
+from harvester.demo.server import DevServer, Repository, load_records
 from harvester.models import Source
 
 DATA = Path(__file__).parent / "data"

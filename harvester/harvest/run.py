@@ -17,7 +17,9 @@ from harvester.errors import (
     ProtocolError,
     UnparsableResponse,
 )
-from harvester.linking import link_index
+from harvester.harvest.pipeline import OrderedWriter, Prefetch
+from harvester.harvest.plan import HarvestOptions, Plan, plan_window
+from harvester.link.run import link_index
 from harvester.models import (
     Checkpoint,
     RawRecord,
@@ -26,11 +28,9 @@ from harvester.models import (
     Settings,
     Source,
 )
-from harvester.oai import OAIClient
-from harvester.pipeline import OrderedWriter, Prefetch
+from harvester.oai.client import OAIClient
+from harvester.oai.transport import Sleep
 from harvester.store import PreparedPage, Store, prepare_page, utc_now
-from harvester.transport import Sleep
-from harvester.windows import HarvestOptions, Plan, plan_window
 
 __all__ = ["HarvestOptions", "harvest_all", "harvest_source"]
 

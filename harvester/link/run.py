@@ -1,4 +1,4 @@
-"""Link the same work across members: keys from dedupe, persistence in the store.
+"""Link the same work across members: keys and clusters from this package, links in the store.
 
 Only records flagged as changed since the last linking are re-keyed, so the link step at the
 end of a nightly harvest costs what the harvest changed, not what the index holds.
@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from harvester import dedupe
+from harvester.link.clusters import relink
+from harvester.link.keys import match_keys
 from harvester.normalise.identifiers import own_identifiers
 from harvester.store import Store
 from harvester.store import links as stored
@@ -35,7 +36,7 @@ def link_index(store: Store, batch: int = LINK_BATCH) -> LinkResult:
     db = store.db
     while rows := stored.pending(db, batch):
         changes = {(r["source"], r["identifier"]): _keys(r) for r in rows}
-        clusters = dedupe.relink(
+        clusters = relink(
             changes,
             lambda ref: stored.keys_of(db, ref),
             lambda key, limit: stored.records_sharing(db, key, limit),
@@ -51,4 +52,4 @@ def link_index(store: Store, batch: int = LINK_BATCH) -> LinkResult:
 def _keys(row: dict[str, Any]) -> list[tuple[str, str]]:
     # Link by the record's own identifiers only: a DOI it merely cites is another work.
     own = own_identifiers(row.pop("dc") or {})
-    return dedupe.match_keys({**row, "identifiers": own})
+    return match_keys({**row, "identifiers": own})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from harvester import export
+from harvester.export import writers as export
 from harvester.models import NORMALISED_FIELDS
 from harvester.store import Store, jsonlines
 from harvester.store.reads import export_where, iter_export_rows, where_sql

@@ -28,8 +28,8 @@ from harvester.models import (
     Settings,
 )
 from harvester.normalise.dc import extract_dc
-from harvester.transport import Sleep, Transport
-from harvester.xmlsafe import BrokenXML, HostileXML, looks_like_html, parse_document
+from harvester.oai.transport import Sleep, Transport
+from harvester.oai.xmlsafe import BrokenXML, HostileXML, looks_like_html, parse_document
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 _O = "{" + OAI_NS + "}"

@@ -1,0 +1,2 @@
+"""Exporting: pure writers per format (``writers``) and the run that selects records from the
+index and writes them to a file atomically (``run``)."""
