@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +116,58 @@ def test_adapters_own_their_dependency():
             key = module_key(path)
             if package in external:
                 assert key in owners or key.split(".")[0] in owners, f"{key} imports {package}"
+
+
+# The raw database handle and its methods: reaching for them outside store/ puts SQL elsewhere.
+RAW_HANDLE = {"db", "conn", "execute", "executemany", "executescript"}
+# SQL words as they appear in a statement (upper case) followed by what a statement has there.
+SQL_TEXT = re.compile(
+    r"\b(SELECT|INSERT INTO|UPDATE \w+ SET|DELETE FROM|WHERE|IS (NOT )?NULL|PRAGMA)\b"
+)
+
+
+def outside_store() -> list[Path]:
+    return [p for p in sorted(PACKAGE.rglob("*.py")) if module_key(p).split(".")[0] != "store"]
+
+
+def test_no_module_outside_the_store_touches_the_raw_database():
+    problems = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} uses .{node.attr}"
+        for path in outside_store()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and node.attr in RAW_HANDLE
+    ]
+    assert problems == []
+
+
+def test_no_module_outside_the_store_writes_sql():
+    problems = []
+    for path in outside_store():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and SQL_TEXT.search(node.value)
+            ):
+                problems.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.value[:40]!r}")
+    assert problems == []
+
+
+def test_the_checks_catch_a_raw_handle_and_sql() -> None:
+    """The two checks above would fail on the code they forbid."""
+    source = 'store.db.execute("UPDATE records SET link_pending = 1")\n'
+    tree = ast.parse(source)
+    attributes = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    assert attributes & RAW_HANDLE == {"db", "execute"}
+    assert SQL_TEXT.search("cluster_id IS NULL")
+    assert SQL_TEXT.search("UPDATE records SET link_pending = 1")
+    assert not SQL_TEXT.search("Update the records where the set is null")

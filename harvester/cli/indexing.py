@@ -19,8 +19,7 @@ from harvester.link.run import link_index
 from harvester.models import Config, Source
 from harvester.normalise.dcmitype import dcmi_type
 from harvester.normalise.languages import normalise_language
-from harvester.store import Store
-from harvester.store.reads import SearchFilters, search, stats
+from harvester.store import SearchFilters, Store
 
 
 @contextmanager
@@ -38,7 +37,7 @@ def open_index(config: Config) -> Iterator[Store]:
 
 def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> list[Source]:
     """Sources named (or all in the index), with their config when the config has them."""
-    in_index = [row["name"] for row in store.db.table("sources").rows]
+    in_index = store.source_names()
     wanted = list(names) or in_index
     unknown = [n for n in wanted if n not in in_index]
     if unknown:
@@ -90,7 +89,7 @@ def search_command(
             type=(dcmi_type(type_) or type_) if type_ else None,
         )
         with open_index(config) as store:
-            hits = search(store.db, query, filters, limit)
+            hits = store.search(query, filters, limit)
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
@@ -147,8 +146,7 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
         config = load_or_defaults(config_path, database, required=False)
         with open_index(config) as store:
             if full:
-                with store.transaction():
-                    store.db.execute("UPDATE records SET link_pending = 1")
+                store.mark_all_for_linking()
             result = link_index(store)
     click.echo(
         f"{result.rekeyed:,} records re-keyed; {result.clusters:,} clusters formed or changed"
@@ -214,8 +212,8 @@ def stats_command(config_path: Path | None, database: Path | None, as_json: bool
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
         with open_index(config) as store:
-            names = [row["name"] for row in store.db.table("sources").rows]
-            report = [stats(store.db, name) for name in names] + [stats(store.db)]
+            names = store.source_names()
+            report = [store.stats(name) for name in names] + [store.stats()]
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

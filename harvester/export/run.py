@@ -13,8 +13,7 @@ from typing import Any, TextIO
 
 from harvester.export import writers as export
 from harvester.models import NORMALISED_FIELDS
-from harvester.store import Store, jsonlines
-from harvester.store.reads import export_where, iter_export_rows, where_sql
+from harvester.store import ExportSelection, Store
 
 FORMATS = ("jsonl", "csv", "xml")
 Writer = Callable[[Iterator[dict[str, Any]], TextIO], int]
@@ -33,21 +32,21 @@ def export_rows(
     store: Store, request: ExportRequest, priority: Mapping[str, int]
 ) -> Iterator[dict[str, Any]]:
     """The rows to write: one per record, or one per work when merged."""
-    rows = iter_export_rows(store.db, **_selection(request), fields=list(NORMALISED_FIELDS))
+    rows = store.export_rows(_selection(request), list(NORMALISED_FIELDS))
     if not request.merged:
         yield from rows
         return
     yield from export.iter_merged(rows, priority)
 
 
-def _selection(request: ExportRequest) -> dict[str, Any]:
+def _selection(request: ExportRequest) -> ExportSelection:
     """Which records an export takes, as the store's export queries are told."""
-    return {
-        "sources": request.sources,
-        "since": request.since,
-        "include_deleted": request.include_deleted,
-        "by_cluster": request.merged,
-    }
+    return ExportSelection(
+        sources=tuple(request.sources),
+        since=request.since,
+        include_deleted=request.include_deleted,
+        by_cluster=request.merged,
+    )
 
 
 def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int]) -> Iterator[str]:
@@ -58,15 +57,10 @@ def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int
     order of export_rows: unlinked records first, then clusters by id.
     """
     selection = _selection(request)
-    clauses, params = export_where(**selection)
-    if request.merged:
-        clauses.append("cluster_id IS NULL")
-    for text in jsonlines.iter_lines(store.db, where_sql(clauses), params, merged=request.merged):
+    for text in store.export_lines(selection, merged=request.merged):
         yield export.escape_line_breaks(text) + "\n"
     if request.merged:
-        members = iter_export_rows(
-            store.db, **selection, fields=list(NORMALISED_FIELDS), linked_only=True
-        )
+        members = store.export_rows(selection, list(NORMALISED_FIELDS), linked_only=True)
         yield from map(export.json_line, export.iter_merged(members, priority))
 
 

@@ -13,7 +13,6 @@ from harvester.link.clusters import relink
 from harvester.link.keys import match_keys
 from harvester.normalise.identifiers import own_identifiers
 from harvester.store import Store
-from harvester.store import links as stored
 
 
 @dataclass(frozen=True)
@@ -33,16 +32,10 @@ def link_index(store: Store, batch: int = LINK_BATCH) -> LinkResult:
     """Re-key pending records in batches and recompute the clusters they touch."""
     rekeyed = affected = 0
     touched: set[str] = set()
-    db = store.db
-    while rows := stored.pending(db, batch):
+    while rows := store.pending_links(batch):
         changes = {(r["source"], r["identifier"]): _keys(r) for r in rows}
-        clusters = relink(
-            changes,
-            lambda ref: stored.keys_of(db, ref),
-            lambda key, limit: stored.records_sharing(db, key, limit),
-        )
-        with store.transaction():
-            stored.apply(db, changes, clusters)
+        clusters = relink(changes, store.match_keys_of, store.records_sharing)
+        store.save_links(changes, clusters)
         rekeyed += len(changes)
         affected += len(clusters)
         touched.update(c.cluster_id for c in clusters.values() if c is not None)

@@ -8,9 +8,12 @@ from harvester.store.core import (
     utc_now,
     utc_now_precise,
 )
+from harvester.store.reads import ExportSelection, SearchFilters
 
 __all__ = [
+    "ExportSelection",
     "PreparedPage",
+    "SearchFilters",
     "Store",
     "prepare_page",
     "raw_hash",

@@ -27,6 +27,8 @@ from harvester.models import (
     RunResult,
     Source,
 )
+from harvester.store import jsonlines, links, reads
+from harvester.store.reads import ExportSelection, SearchFilters
 from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
 
 # SQLite (>= 3.32) accepts 32766 bound variables per statement.
@@ -365,6 +367,62 @@ class Store:
                 )
                 changed += cursor.rowcount
         return changed
+
+    # reads for the other stages ------------------------------------------------------
+    def source_names(self) -> list[str]:
+        """The sources the index holds, in the order they were first saved."""
+        return [row["name"] for row in self.db.table("sources").rows]
+
+    def search(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
+        """Ranked matches in any script (see store.reads.search)."""
+        return reads.search(self.db, query, filters or SearchFilters(), limit)
+
+    def stats(self, source: str | None = None) -> dict[str, Any]:
+        """Records, deletions, linking, languages, years and types of one source or all."""
+        return reads.stats(self.db, source)
+
+    def export_rows(
+        self, selection: ExportSelection, fields: Sequence[str] = (), *, linked_only: bool = False
+    ) -> Iterator[dict[str, Any]]:
+        """Stream the selected records, decoded, one at a time."""
+        return reads.iter_export_rows(self.db, selection, fields=fields, linked_only=linked_only)
+
+    def export_lines(self, selection: ExportSelection, *, merged: bool) -> Iterator[str]:
+        """JSON Lines text of the selected records, built by SQLite (see store.jsonlines).
+
+        Merged, only the records outside any cluster: their line is already their work's.
+        """
+        clauses, params = reads.export_where(selection)
+        if merged:
+            clauses.append("cluster_id IS NULL")
+        return jsonlines.iter_lines(self.db, reads.where_sql(clauses), params, merged=merged)
+
+    # linking ----------------------------------------------------------------------------
+    def mark_all_for_linking(self) -> None:
+        """Queue every record for re-keying (`harvester link --full`)."""
+        with self.transaction():
+            self.db.execute("UPDATE records SET link_pending = 1")
+
+    def pending_links(self, limit: int) -> list[dict[str, Any]]:
+        """Up to `limit` records changed since they were last linked, decoded."""
+        return links.pending(self.db, limit)
+
+    def match_keys_of(self, ref: links.Ref) -> list[links.Key]:
+        return links.keys_of(self.db, ref)
+
+    def records_sharing(self, key: links.Key, limit: int) -> list[links.Ref]:
+        return links.records_sharing(self.db, key, limit)
+
+    def save_links(
+        self,
+        changes: Mapping[links.Ref, Sequence[links.Key]],
+        clusters: Mapping[links.Ref, links.ClusterLike | None],
+    ) -> None:
+        """New keys of the changed records and the clusters they touch, in one transaction."""
+        with self.transaction():
+            links.apply(self.db, changes, clusters)
 
 
 @dataclass(frozen=True)

@@ -303,27 +303,32 @@ def _rows(cursor: Any) -> list[dict[str, Any]]:
     return [_decode(dict(zip(names, row, strict=True))) for row in cursor]
 
 
-def export_where(
-    *,
-    sources: Sequence[str] = (),
-    since: str | None = None,
-    include_deleted: bool = False,
-    by_cluster: bool = False,
-) -> tuple[list[str], list[Any]]:
-    """The WHERE clauses and parameters of an export, shared by every export path.
+@dataclass(frozen=True)
+class ExportSelection:
+    """Which records an export takes.
 
-    With `by_cluster`, `since` keeps every cluster with a member changed since that time, so a
-    merged feed carries whole works.
+    With `by_cluster`, members of one cluster come together, and `since` keeps every cluster
+    with a member changed since that time, so a merged feed carries whole works.
     """
+
+    sources: tuple[str, ...] = ()
+    since: str | None = None
+    include_deleted: bool = False
+    by_cluster: bool = False
+
+
+def export_where(selection: ExportSelection) -> tuple[list[str], list[Any]]:
+    """The WHERE clauses and parameters of an export, shared by every export path."""
     clauses: list[str] = []
     params: list[Any] = []
-    if sources:
-        clauses.append(f"source IN ({','.join('?' * len(sources))})")
-        params += list(sources)
-    if not include_deleted:
+    if selection.sources:
+        clauses.append(f"source IN ({','.join('?' * len(selection.sources))})")
+        params += list(selection.sources)
+    if not selection.include_deleted:
         clauses.append("deleted = 0")
+    since = selection.since
     if since:
-        if by_cluster:
+        if selection.by_cluster:
             clauses.append(
                 "(changed_at >= ? OR cluster_id IN "
                 "(SELECT cluster_id FROM records WHERE changed_at >= ? AND cluster_id IS NOT NULL))"
@@ -341,25 +346,19 @@ def where_sql(clauses: Sequence[str]) -> str:
 
 def iter_export_rows(
     db: sqlite_utils.Database,
+    selection: ExportSelection,
     *,
-    sources: Sequence[str] = (),
-    since: str | None = None,
-    include_deleted: bool = False,
-    by_cluster: bool = False,
     fields: Sequence[str] = (),
     linked_only: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Stream records for export, one at a time (the cursor is never fetched whole).
 
-    With `by_cluster`, members of one cluster come together (see export_where for `since`);
     `linked_only` keeps the records that belong to a cluster.
     """
-    clauses, params = export_where(
-        sources=sources, since=since, include_deleted=include_deleted, by_cluster=by_cluster
-    )
+    clauses, params = export_where(selection)
     if linked_only:
         clauses.append("cluster_id IS NOT NULL")
-    order = "cluster_id, source, identifier" if by_cluster else "source, identifier"
+    order = "cluster_id, source, identifier" if selection.by_cluster else "source, identifier"
     columns = ", ".join([*EXPORT_COLUMNS, *fields])
     cursor = db.conn.execute(
         f"SELECT {columns} FROM records {where_sql(clauses)} ORDER BY {order}", params
