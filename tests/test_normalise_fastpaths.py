@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import html
 import re
 
 from hypothesis import given, settings
@@ -100,17 +101,10 @@ def test_long_printable_is_isprintable(value: str, extra: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(["&lt;", "&gt;", "&quot;", "&nbsp;", "&#39;", "&amp;", "&", "a"])))
-def test_common_entities_are_replaced_as_by_the_full_chain(parts: list[str]) -> None:
+def test_common_entities_are_replaced_as_html_unescape_does(parts: list[str]) -> None:
+    """The fast path decodes these six entities exactly as the standard library does."""
     value = "".join(parts)
-    chain = (
-        value.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&nbsp;", "\xa0")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-    )
-    assert text._replace_common_entities(value) == chain
+    assert text._replace_common_entities(value) == html.unescape(value)
 
 
 def test_this_year_is_todays_year() -> None:

@@ -110,10 +110,22 @@ def test_normalising_does_not_load_pycountrys_object_database() -> None:
     program = textwrap.dedent(
         """
         import datetime, pycountry
+
+        class Untouchable:
+            # Stands in for pycountry's object databases: any use of one fails.
+
+            def __getattr__(self, name):
+                raise AssertionError(f"pycountry's object database was used ({name})")
+
+            def __iter__(self):
+                raise AssertionError("pycountry's object database was iterated")
+
+        pycountry.languages = pycountry.scripts = Untouchable()
         from harvester.normalise.record import normalise_dc
         record = {"title": ["ภาษาไทย Русский"], "language": ["Thai", "fre"], "date": ["2563"]}
-        normalise_dc(record, "fa", today=datetime.date(2026, 11, 25))
-        assert not pycountry.languages._is_loaded and not pycountry.scripts._is_loaded
+        out = normalise_dc(record, "fa", today=datetime.date(2026, 11, 25))
+        assert out["languages"] == ["tha", "fra"], out["languages"]
+        assert out["scripts"] == ["Thai", "Cyrl"], out["scripts"]
         """
     )
     subprocess.run([sys.executable, "-c", program], check=True)
