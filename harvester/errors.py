@@ -11,6 +11,13 @@ class ConfigError(HarvesterError):
     """The configuration file is missing, unreadable or invalid."""
 
 
+class IndexUnusable(HarvesterError):
+    """The index file is missing, not an index, someone else's database, or cannot be opened.
+
+    Nothing was written to it; the command line reports it as a usage error (exit 2).
+    """
+
+
 class EndpointError(HarvesterError):
     """An endpoint could not be reached, or answered with something that is not OAI-PMH."""
 

@@ -302,7 +302,7 @@ def test_index_is_set_up_the_way_sqlite_utils_and_datasette_expect(
 
 def test_search_on_missing_index_is_a_clear_error(tmp_path: Path):
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a missing index is a usage error, like a file that is not one
     assert "no index at" in result.output
 
 

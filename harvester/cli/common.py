@@ -17,7 +17,7 @@ import click
 
 from harvester import __version__
 from harvester.config import default_config_path, load_config, load_config_or_defaults
-from harvester.errors import ConfigError, HarvesterError, LockHeld
+from harvester.errors import ConfigError, HarvesterError, IndexUnusable, LockHeld
 from harvester.models import Config, RunResult, Source
 
 
@@ -101,7 +101,7 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
 def user_errors(verbose: bool) -> Iterator[None]:
     try:
         yield
-    except ConfigError as exc:
+    except (ConfigError, IndexUnusable) as exc:
         fail(str(exc), Exit.USAGE, verbose)
     except LockHeld as exc:
         fail(str(exc), Exit.LOCKED, verbose)

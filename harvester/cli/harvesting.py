@@ -27,7 +27,6 @@ from harvester.cli.common import (
     user_errors,
 )
 from harvester.config import default_config_path, load_config
-from harvester.errors import HarvesterError
 from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import RunResult, Settings, Source
 from harvester.oai.client import OAIClient
@@ -138,9 +137,7 @@ def status(
     """
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
-        if not config.settings.database.exists():
-            raise HarvesterError(f"no index at {config.settings.database}; run a harvest first")
-        store = Store(config.settings.database)
+        store = Store(config.settings.database, read_only=True)
         try:
             rows = store.status(list(sources) or None)
         finally:

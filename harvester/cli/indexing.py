@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
 import click
 
 from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
-from harvester.errors import HarvesterError
+from harvester.errors import HarvesterError, IndexUnusable
 from harvester.export.run import FORMATS, ExportRequest, write_export
 from harvester.harvest.renormalise import renormalise_sources
 from harvester.link.run import link_index
@@ -20,19 +20,25 @@ from harvester.models import Config, Source
 from harvester.normalise.dcmitype import dcmi_type
 from harvester.normalise.languages import normalise_language
 from harvester.store import SearchFilters, Store
+from harvester.store.lock import index_lock
+from harvester.store.opening import is_new
 
 
 @contextmanager
-def open_index(config: Config) -> Iterator[Store]:
-    """The configured index, which must exist already (read commands never create one)."""
+def open_index(config: Config, *, write: bool = False) -> Iterator[Store]:
+    """The configured index, which must exist already (these commands never create one).
+
+    Reading never waits for the index lock and never writes; writing holds the lock.
+    """
     path = config.settings.database
-    if not path.exists():
-        raise HarvesterError(f"no index at {path}; run `harvester harvest` or `harvester demo`")
-    store = Store(path)
-    try:
-        yield store
-    finally:
-        store.close()
+    if is_new(path):
+        raise IndexUnusable(f"no index at {path}; run `harvester harvest` or `harvester demo`")
+    with index_lock(path) if write else nullcontext():
+        store = Store(path, read_only=not write)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> list[Source]:
@@ -120,7 +126,7 @@ def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Pa
     """
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
-        with open_index(config) as store:
+        with open_index(config, write=True) as store:
             selected = _indexed_sources(config, store, sources)
             results = renormalise_sources(store, selected)
             linked = link_index(store)
@@ -144,7 +150,7 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
     """
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
-        with open_index(config) as store:
+        with open_index(config, write=True) as store:
             if full:
                 store.mark_all_for_linking()
             result = link_index(store)

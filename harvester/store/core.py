@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from harvester.errors import HarvesterError
+from harvester.errors import IndexUnusable
 from harvester.models import (
     NORMALISED_FIELDS,
     Checkpoint,
@@ -27,7 +27,7 @@ from harvester.models import (
     RunResult,
     Source,
 )
-from harvester.store import jsonlines, links, reads
+from harvester.store import jsonlines, links, opening, reads
 from harvester.store.reads import ExportSelection, SearchFilters
 from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
 
@@ -72,19 +72,49 @@ def _write_lock(path: Path) -> threading.Lock:
 class Store:
     """One connection to the index; open one per thread."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        """Open the index at `path`.
+
+        For writing (the default) a new or empty file becomes an index and an older index is
+        upgraded. `read_only=True` needs an index that exists, never writes to it and works in
+        a read-only directory; use it for commands that only read. Either way a file that is
+        not an index raises IndexUnusable and is left unchanged.
+        """
         self.path = Path(path)
-        try:
-            conn = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise HarvesterError(f"cannot open the index {self.path}: {exc}") from None
+        self.read_only = read_only
+        conn = self._open_read_only() if read_only else self._open_for_writing()
         # No plugin discovery: it scans every installed distribution, costing time and memory.
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
-        self.db.execute("PRAGMA busy_timeout = 60000")
-        if self.db.journal_mode != "wal":
-            self.db.enable_wal()
-        self.db.execute("PRAGMA synchronous = NORMAL")
-        migrations.apply(self.db)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        conn = opening.open_read_only(self.path)
+        if opening.needs_upgrade(conn):
+            # An index from an earlier version: upgrade it once if it can be written here.
+            conn.close()
+            try:
+                Store(self.path).close()
+            except (IndexUnusable, sqlite3.Error) as exc:
+                raise IndexUnusable(
+                    f"the index {self.path} was written by an earlier version of harvester "
+                    f"and cannot be upgraded here ({exc}); run `harvester link` where it is "
+                    "writable"
+                ) from None
+            conn = opening.open_read_only(self.path)
+        return conn
+
+    def _open_for_writing(self) -> sqlite3.Connection:
+        conn, _ = opening.connect_for_writing(self.path)
+        try:
+            conn.execute("PRAGMA busy_timeout = 60000")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = wal")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            migrations.apply(sqlite_utils.Database(conn, execute_plugins=False))
+            opening.stamp(conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise IndexUnusable(f"cannot write the index {self.path}: {exc}") from None
+        return conn
 
     def close(self) -> None:
         self.db.close()
