@@ -31,7 +31,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "config": ({"models", "errors"}, set()),
     "normalise": (
         {"models", "normalise"},
-        {"lxml", "pycountry", "stdnum", "jdatetime", "hijridate"},
+        {"lxml", "pycountry", "stdnum", "jdatetime", "hijridate", "convertdate"},
     ),
     # Pure: keys and clusters know records, not where they are stored.
     "link": (set(), set()),

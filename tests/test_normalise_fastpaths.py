@@ -126,3 +126,11 @@ def test_leaf_and_mixed_elements_give_all_their_text() -> None:
         "subject": [" s "],
         "type": ["a&e;b"],
     }
+
+
+def test_hijri_dates_outside_the_umm_al_qura_tables_use_the_tabular_calendar() -> None:
+    """1 Muharram of 1 AH, 1200 AH and 1300 AH, as historians date them."""
+    assert dates._hijri_date(1, 1, 1) == datetime.date(622, 7, 19)
+    assert dates._hijri_date(1200, 1, 1) == datetime.date(1785, 11, 4)
+    assert dates._hijri_date(1300, 1, 1) == datetime.date(1882, 11, 12)
+    assert dates.hijri_year_to_gregorian(1200) == 1786

@@ -4,7 +4,8 @@ Catalogues of the alliance date books in the Gregorian, Buddhist (Thailand, Laos
 Hijri (Iran, Afghanistan), lunar Hijri, Minguo (Taiwan) and Myanmar calendars, with the
 digits of their script, and with MARC/ISBD conventions for uncertain dates ("c1998",
 "[1998?]", "ca. 1900"). Year arithmetic is done here; day-exact conversions of the Hijri and
-Solar Hijri calendars use hijridate (Umm al-Qura tables) and jdatetime.
+Solar Hijri calendars use hijridate (Umm al-Qura tables), convertdate (the tabular Islamic
+calendar outside those tables) and jdatetime.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Collection, Sequence
 from typing import NamedTuple
 
 import jdatetime
+from convertdate import islamic
 from hijridate import Hijri
 
 from harvester.normalise.data import MONTH_NAMES
@@ -128,13 +130,9 @@ def _valid_gregorian(year: int, month: int, day: int) -> bool:
     return month != 2 or day < 29 or _calendar.isleap(year)
 
 
-_HIJRI_EPOCH = datetime.date(622, 7, 19).toordinal()  # 1 Muharram 1 AH, proleptic Gregorian
-
-
 def _tabular_hijri(year: int, month: int = 1, day: int = 1) -> datetime.date:
     """Arithmetic (tabular) Islamic calendar, used outside hijridate's 1343-1500 AH range."""
-    days = 354 * (year - 1) + (3 + 11 * year) // 30 + (295 * (month - 1) + 9) // 10 + day - 1
-    return datetime.date.fromordinal(_HIJRI_EPOCH + days)
+    return datetime.date(*islamic.to_gregorian(year, month, day))
 
 
 @functools.lru_cache(maxsize=2048)
