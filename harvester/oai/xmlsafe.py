@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AnyStr
 
 from lxml import etree
 
@@ -41,7 +41,21 @@ def _parser() -> etree.XMLParser:
 
 
 _DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']")
-_FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
+# What may stand before a document type declaration or the root element.
+_PROLOG_ITEM = re.compile(r"[ \t\r\n]+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_PROLOG_ITEM_BYTES = re.compile(rb"[ \t\r\n]+|<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_UTF8_BOM = b"\xef\xbb\xbf"
+# Byte-order marks, then the bytes of "<?" or "<" without one; UTF-32 before UTF-16.
+_WIDE_SIGNATURES = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
 # XML 1.0 forbids C0 controls except tab, LF and CR, lone surrogates and U+FFFE/U+FFFF.
 _ILLEGAL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _ILLEGAL_CHAR_REFS = re.compile(
@@ -103,10 +117,37 @@ def repair_text(body: bytes) -> tuple[str, int]:
 
 
 def _refuse_doctype(body: bytes) -> None:
-    first = _FIRST_ELEMENT.search(body)
-    prolog = body[: first.start()] if first else body
-    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+    """Refuse a document type declaration before the parser ever sees the document.
+
+    The prolog is read item by item as XML defines it (declaration, comments, processing
+    instructions, white space), so a comment holding "<a" cannot end the search early, and in
+    the encoding the document is written in, so a UTF-16 or UTF-32 body is read as well.
+    """
+    wide = _wide_encoding(body)
+    if wide is None:
+        head = _after_prolog(_PROLOG_ITEM_BYTES, body, 3 if body.startswith(_UTF8_BOM) else 0)
+        declares = head[:9].upper() == b"<!DOCTYPE" or head[:8].upper() == b"<!ENTITY"
+    else:
+        text = body.decode(wide, errors="replace").removeprefix("\ufeff")
+        rest = _after_prolog(_PROLOG_ITEM, text, 0)
+        declares = rest[:9].upper() == "<!DOCTYPE" or rest[:8].upper() == "<!ENTITY"
+    if declares:
         raise HostileXML("the response declares a DTD or entities, which OAI-PMH never uses")
+
+
+def _wide_encoding(body: bytes) -> str | None:
+    """The codec of a UTF-16 or UTF-32 body, told by its first bytes (XML 1.0, appendix F)."""
+    for signature, codec in _WIDE_SIGNATURES:
+        if body.startswith(signature):
+            return codec
+    return None
+
+
+def _after_prolog(item: re.Pattern[AnyStr], text: AnyStr, position: int) -> AnyStr:
+    """What follows the white space, declaration, comments and processing instructions."""
+    while match := item.match(text, position):
+        position = match.end()
+    return text[position : position + 16]
 
 
 def _describe(error: etree.XMLSyntaxError) -> str:
