@@ -30,7 +30,6 @@ import mmap
 import os
 import random
 import re
-import sys
 import threading
 import time
 from array import array
@@ -39,7 +38,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing import Pool
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 GEN_VERSION = 4  # bump when the record generator changes: invalidates the disk cache
@@ -546,7 +545,7 @@ def make_server(provider: Provider, port: int = 0) -> ThreadingHTTPServer:
             parts = urlsplit(self.path)
             params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
             name = parts.path.strip("/").split("/")[0]
-            host, port_ = self.server.server_address[:2]
+            host, port_ = cast(tuple[str, int], self.server.server_address)[:2]
             if name == "_admin":
                 self._send(self._admin(parts.path, params), "application/json")
                 return
@@ -673,4 +672,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,7 +85,7 @@ def source_for(server: DevServer, repo: Repository, **kwargs: object) -> Source:
     return replace(Source(name=repo.name, endpoint=url), **kwargs)  # type: ignore[arg-type]
 
 
-def rows(settings: Settings, source: str | None = None) -> list[dict[str, object]]:
+def rows(settings: Settings, source: str | None = None) -> list[dict[str, Any]]:
     store = Store(settings.database)
     try:
         where = "source = ?" if source else None

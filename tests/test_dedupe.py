@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -334,7 +334,7 @@ class KeyTable:
     def records_sharing(self, key: MatchKey, limit: int) -> Sequence[RecordRef]:
         return [ref for ref, keys in self.keys.items() if key in keys][:limit]
 
-    def apply(self, changes: dict[RecordRef, Sequence[MatchKey]], cap: int) -> None:
+    def apply(self, changes: Mapping[RecordRef, Sequence[MatchKey]], cap: int) -> None:
         result = relink(changes, self.keys_of, self.records_sharing, max_key_records=cap)
         for ref, keys in changes.items():
             if keys:

@@ -58,7 +58,8 @@ OWNERS = {
 
 
 def imports_of(path: Path) -> tuple[set[str], set[str]]:
-    internal, external = set(), set()
+    internal: set[str] = set()
+    external: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         names: list[str] = []
         if isinstance(node, ast.Import):

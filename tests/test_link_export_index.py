@@ -303,9 +303,9 @@ def test_cli_export_stats_and_link(members, settings: Settings, tmp_path: Path):
     assert relinked.exit_code == 0 and "10 records re-keyed" in relinked.output
 
 
-TEXT = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
-).filter(lambda s: s.strip())
+TEXT = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
+    lambda s: s.strip()
+)
 
 
 @hypothesis_settings(

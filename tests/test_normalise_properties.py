@@ -17,7 +17,7 @@ from harvester.normalise.text import clean_description, clean_name, clean_text, 
 TODAY = datetime.date(2026, 6, 30)
 
 # Any Unicode text, control characters included; lone surrogates cannot be XML text.
-TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=60)
 # Text salted with the characters the rules react to, so the interesting paths are reached.
 SALT = st.sampled_from(
     [

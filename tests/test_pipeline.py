@@ -10,7 +10,7 @@ import pytest
 from harvester.harvest.pipeline import OrderedWriter, Prefetch
 
 
-def test_prefetch_keeps_order_and_runs_in_another_thread():
+def test_prefetch_keeps_order_and_runs_in_another_thread() -> None:
     threads = set()
 
     def numbers() -> Iterator[int]:
@@ -22,7 +22,7 @@ def test_prefetch_keeps_order_and_runs_in_another_thread():
     assert threads == {"prefetch"}
 
 
-def test_prefetch_raises_the_producers_error_where_it_happened():
+def test_prefetch_raises_the_producers_error_where_it_happened() -> None:
     def failing() -> Iterator[int]:
         yield 1
         yield 2
@@ -35,7 +35,7 @@ def test_prefetch_raises_the_producers_error_where_it_happened():
     assert seen == [1, 2]
 
 
-def test_prefetch_close_stops_an_endless_producer():
+def test_prefetch_close_stops_an_endless_producer() -> None:
     closed = threading.Event()
 
     def endless() -> Iterator[int]:
@@ -53,7 +53,7 @@ def test_prefetch_close_stops_an_endless_producer():
     assert closed.wait(2)
 
 
-def test_writer_runs_writes_in_order_and_reports_each_once():
+def test_writer_runs_writes_in_order_and_reports_each_once() -> None:
     done: list[int] = []
     order: list[int] = []
     writer: OrderedWriter[int] = OrderedWriter(done.append, depth=2)
@@ -70,7 +70,7 @@ def test_writer_runs_writes_in_order_and_reports_each_once():
     assert done == [n * 10 for n in range(20)]
 
 
-def test_writer_failure_surfaces_and_nothing_after_it_is_written():
+def test_writer_failure_surfaces_and_nothing_after_it_is_written() -> None:
     done: list[int] = []
     ran: list[int] = []
     writer: OrderedWriter[int] = OrderedWriter(done.append, depth=5)
@@ -90,7 +90,7 @@ def test_writer_failure_surfaces_and_nothing_after_it_is_written():
     assert ran == [0, 1, 2, 3]  # pages after the failed one are never written
 
 
-def test_depth_zero_runs_inline_in_the_callers_thread():
+def test_depth_zero_runs_inline_in_the_callers_thread() -> None:
     threads: set[str] = set()
 
     def numbers() -> Iterator[int]:

@@ -4,6 +4,7 @@ folded) in Latin, Cyrillic, Devanagari and the other scripts with spaces between
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -115,7 +116,7 @@ CATALOGUE = [
 
 
 @pytest.fixture
-def index(server: DevServer, settings: Settings, clock: Clock) -> Store:
+def index(server: DevServer, settings: Settings, clock: Clock) -> Iterator[Store]:
     records = [
         ServedRecord(f"oai:lib:{key}", "2024-01-01T00:00:00Z", dc_metadata(**fields))
         for key, fields in CATALOGUE
