@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -106,3 +107,37 @@ __all__ = [
     "rows",
     "source_for",
 ]
+
+
+# --- the web page's shared index and servers (one per test session) ----------------------------
+
+
+@pytest.fixture(scope="session")
+def landing_url() -> Iterator[str]:
+    from web_support import landing_server
+
+    with landing_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def web_index(tmp_path_factory: pytest.TempPathFactory, landing_url: str) -> Path:
+    from web_support import build_index
+
+    return build_index(tmp_path_factory.mktemp("web") / "index.db", landing_url)
+
+
+@pytest.fixture(scope="session")
+def web_url(web_index: Path) -> Iterator[str]:
+    """The web page served by waitress on a free port of 127.0.0.1."""
+    from waitress.server import create_server
+
+    from harvester.serve.web import create_web_app
+
+    server = create_server(create_web_app(web_index), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"  # type: ignore[union-attr]
+    finally:
+        server.close()

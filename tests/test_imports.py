@@ -46,6 +46,11 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"models", "errors", "normalise"}, {"sqlite_utils"}),
     "harvest": ({"models", "errors", "oai", "normalise", "store", "link"}, set()),
     "demo": ({"models"}, {"lxml"}),
+    # The server: OAI-PMH provider and the reader's web page, over a read-only store.
+    "serve": (
+        {"models", "errors", "store", "export", "normalise"},
+        {"werkzeug", "jinja2", "babel", "waitress"},
+    ),
     "cli": (EVERYTHING, {"click"}),
 }
 # Only these modules may import a given third-party package.

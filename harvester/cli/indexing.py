@@ -63,6 +63,8 @@ def _priority(config: Config) -> dict[str, int]:
 @click.option("--year-from", type=int, help="Earliest year (Gregorian).")
 @click.option("--year-to", type=int, help="Latest year (Gregorian).")
 @click.option("--type", "type_", help="DCMI type, e.g. Text, Image, or a local term.")
+@click.option("--country", help="Members in this country (ISO 3166 code, e.g. UZ).")
+@click.option("--script", help="Titles in this script (ISO 15924 code, e.g. Arab, Hani, Thai).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def search_command(
@@ -74,6 +76,8 @@ def search_command(
     year_from: int | None,
     year_to: int | None,
     type_: str | None,
+    country: str | None,
+    script: str | None,
     limit: int,
     as_json: bool,
 ) -> None:
@@ -93,6 +97,8 @@ def search_command(
             year_from=year_from,
             year_to=year_to,
             type=(dcmi_type(type_) or type_) if type_ else None,
+            country=country.upper() if country else None,
+            script=script.title() if script else None,
         )
         with open_index(config) as store:
             hits = store.search(query, filters, limit)

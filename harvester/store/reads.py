@@ -35,6 +35,8 @@ class SearchFilters:
     year_from: int | None = None
     year_to: int | None = None
     type: str | None = None
+    country: str | None = None  # ISO 3166 code of the member's country
+    script: str | None = None  # ISO 15924 code, e.g. Arab, Hani, Thai
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -60,6 +62,12 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
     if filters.type:
         clauses.append("EXISTS (SELECT 1 FROM json_each(r.types) WHERE value = ?)")
         params.append(filters.type)
+    if filters.country:
+        clauses.append("r.source IN (SELECT name FROM sources WHERE country = ?)")
+        params.append(filters.country)
+    if filters.script:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(r.scripts) WHERE value = ?)")
+        params.append(filters.script)
     if filters.year_from is not None:
         clauses.append("r.year >= ?")
         params.append(filters.year_from)

@@ -1,0 +1,66 @@
+"""Read-only connections for the server: no migrations, no writes, a deadline per query.
+
+A harvest may write to the index while pages are served: WAL lets readers and the writer go
+on side by side. A query that runs past its deadline is interrupted by SQLite's progress
+handler (checked every few thousand virtual-machine steps) and raises QueryTimeout, so no
+request can keep a worker busy for long.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from harvester.errors import HarvesterError
+
+Database = sqlite_utils.Database  # what views receive, without importing sqlite_utils
+
+# Virtual-machine instructions between two looks at the clock (about a millisecond's work).
+_PROGRESS_STEPS = 10_000
+
+
+class QueryTimeout(HarvesterError):
+    """A query ran past its deadline and was interrupted."""
+
+
+class ReadOnlyIndex:
+    """One read-only connection to the index (one per thread), with per-query deadlines."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise HarvesterError(f"no index at {self.path}")
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
+        try:
+            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
+            conn.execute("PRAGMA query_only = 1")
+        except sqlite3.Error as exc:
+            raise HarvesterError(f"cannot open the index {self.path}: {exc}") from None
+        self.db = sqlite_utils.Database(conn, execute_plugins=False)
+        self._deadline: float | None = None
+        conn.set_progress_handler(self._expired, _PROGRESS_STEPS)
+
+    def _expired(self) -> int:
+        return int(self._deadline is not None and time.monotonic() > self._deadline)
+
+    @contextmanager
+    def deadline(self, seconds: float) -> Iterator[sqlite_utils.Database]:
+        """Every query inside must finish within `seconds` of entering, or QueryTimeout."""
+        self._deadline = time.monotonic() + seconds
+        try:
+            yield self.db
+        except sqlite3.OperationalError as exc:
+            if "interrupted" in str(exc):
+                raise QueryTimeout(f"the query took longer than {seconds:g} s") from None
+            raise
+        finally:
+            self._deadline = None
+
+    def close(self) -> None:
+        self.db.close()
