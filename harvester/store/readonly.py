@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import sqlite_utils
 
 from harvester.errors import HarvesterError
+from harvester.store.opening import open_read_only
 
 Database = sqlite_utils.Database  # what views receive, without importing sqlite_utils
 
@@ -34,14 +34,8 @@ class ReadOnlyIndex:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise HarvesterError(f"no index at {self.path}")
-        uri = "file:" + urllib.parse.quote(str(self.path.resolve())) + "?mode=ro"
-        try:
-            conn = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=5)
-            conn.execute("PRAGMA query_only = 1")
-        except sqlite3.Error as exc:
-            raise HarvesterError(f"cannot open the index {self.path}: {exc}") from None
+        conn = open_read_only(self.path)  # the read-only opening every reading command uses
+        conn.execute("PRAGMA query_only = 1")
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._deadline: float | None = None
         conn.set_progress_handler(self._expired, _PROGRESS_STEPS)
