@@ -55,6 +55,8 @@ NORMALISED_FIELDS: dict[str, str] = {
     "dc": "JSON",
 }
 
+# The kinds of identifier in a record's `identifiers` field, in this order (also CSV columns).
+IDENTIFIER_KINDS: tuple[str, ...] = ("doi", "isbn", "issn", "handle", "urn", "url", "other")
 # What every exported row starts with, and all a tombstone carries.
 EXPORT_HEADER: tuple[str, ...] = ("source", "identifier", "datestamp", "deleted", "cluster_id")
 # Stored as 0/1, exported as JSON booleans.

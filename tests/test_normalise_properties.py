@@ -8,8 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvester.models import DC_ELEMENTS, NORMALISED_FIELDS
-from harvester.normalise.identifiers import IDENTIFIER_KINDS
+from harvester.models import DC_ELEMENTS, IDENTIFIER_KINDS, NORMALISED_FIELDS
 from harvester.normalise.languages import normalise_language
 from harvester.normalise.record import normalise_dc
 from harvester.normalise.text import clean_description, clean_name, clean_text, clean_title

@@ -24,7 +24,7 @@ from urllib.parse import unquote
 from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
 
-IDENTIFIER_KINDS: tuple[str, ...] = ("doi", "isbn", "issn", "handle", "urn", "url", "other")
+from harvester.models import IDENTIFIER_KINDS
 
 # Whole-value forms.
 _DOI = re.compile(
