@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from harvester import normalise
 from harvester.errors import (
@@ -40,30 +40,22 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass
-class _Tally:
-    pages: int = 0
-    received: int = 0
-    added: int = 0
-    updated: int = 0
-    deleted: int = 0
-    repairs: int = 0
-    expected: int | None = None
-    shortfall: list[str] = field(default_factory=list)
-    window: tuple[str | None, str | None] = (None, None)
-
-
-@dataclass
 class _SourceRun:
-    """Everything one source's harvest works with, handed around as one."""
+    """Everything one source's harvest works with, handed around as one.
+
+    `result` is the run's result so far, replaced as lists open and close and as pages commit
+    (OrderedWriter reports each commit on this source's own thread).
+    """
 
     store: Store
     client: OAIClient
     source: Source
     options: HarvestOptions
+    result: RunResult
     progress: Progress | None = None
     stop: threading.Event | None = None
     pipelined: bool = True
-    tally: _Tally = field(default_factory=_Tally)
+    shortfall: list[str] = field(default_factory=list)
 
     @property
     def depth(self) -> int:
@@ -81,15 +73,18 @@ class _SourceRun:
 
     def counted(self, done: _Saved) -> None:
         """Account for a page once its transaction committed."""
-        tally = self.tally
-        tally.pages += 1
-        tally.received += done.received
-        tally.added += done.added
-        tally.updated += done.updated
-        tally.deleted += done.deleted
-        tally.repairs += done.repairs
+        so_far = self.result
+        self.result = replace(
+            so_far,
+            pages=so_far.pages + 1,
+            received=so_far.received + done.received,
+            added=so_far.added + done.added,
+            updated=so_far.updated + done.updated,
+            deleted=so_far.deleted + done.deleted,
+            repairs=so_far.repairs + done.repairs,
+        )
         if self.progress is not None:
-            self.progress(self.source.name, tally.pages, tally.received)
+            self.progress(self.source.name, self.result.pages, self.result.received)
 
 
 @dataclass(frozen=True)
@@ -156,16 +151,16 @@ def harvest_source(
     started = utc_now()
     store = Store(settings.database)
     client = OAIClient(source.endpoint, settings, sleep)
-    run = _SourceRun(store, client, source, options, progress, stop, pipelined)
-    tally = run.tally
+    begun = RunResult(source=source.name, status="running", started=started, finished="")
+    run = _SourceRun(store, client, source, options, begun, progress, stop, pipelined)
     status, error = "ok", None
     if run.stopping:
         status, error = "interrupted", "interrupted before it started"
     else:
         try:
             _harvest_sets(run)
-            if tally.shortfall:
-                status, error = "incomplete", "; ".join(tally.shortfall)
+            if run.shortfall:
+                status, error = "incomplete", "; ".join(run.shortfall)
         except _Interrupted:
             status, error = "interrupted", "interrupted; the next run resumes after the last page"
         except UnparsableResponse as exc:
@@ -176,21 +171,11 @@ def harvest_source(
         except Exception as exc:  # a bug must not hide the other sources' results
             log.exception("unexpected error while harvesting %s", source.name)
             status, error = "failed", f"unexpected {type(exc).__name__}: {exc}"
-    result = RunResult(
-        source=source.name,
+    result = replace(
+        run.result,
         status=status,
-        started=started,
         finished=utc_now(),
-        window_from=tally.window[0],
-        window_until=tally.window[1],
-        pages=tally.pages,
         requests=client.requests_made,
-        received=tally.received,
-        added=tally.added,
-        updated=tally.updated,
-        deleted=tally.deleted,
-        repairs=tally.repairs,
-        expected=tally.expected,
         error=error,
     )
     try:
@@ -216,7 +201,7 @@ def _harvest_list(run: _SourceRun, set_spec: str, day_only: bool) -> None:
     for attempt in range(2):
         state = store.get_state(name, set_spec, prefix) or {}
         plan = plan_window(state, run.options, day_only)
-        run.tally.window = (plan.from_, plan.until)
+        run.result = replace(run.result, window_from=plan.from_, window_until=plan.until)
         try:
             _run_window(run, set_spec, plan)
             return
@@ -280,7 +265,7 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
     finally:
         writer.close()
         pages.close()
-    watermark = _complete_watermark(run.tally, set_spec, received, expected, first_response_date)
+    watermark = _complete_watermark(run, set_spec, received, expected, first_response_date)
     run.store.finish_window(
         source.name, set_spec, prefix, None if run.options.manual else watermark
     )
@@ -307,7 +292,7 @@ def _to_record(source: Source, raw: RawRecord) -> Record:
 
 
 def _complete_watermark(
-    tally: _Tally,
+    run: _SourceRun,
     set_spec: str,
     received: int,
     expected: int | None,
@@ -315,10 +300,10 @@ def _complete_watermark(
 ) -> str | None:
     """The new watermark, or None when completeListSize shows records went missing."""
     if expected is not None:
-        tally.expected = (tally.expected or 0) + expected
+        run.result = replace(run.result, expected=(run.result.expected or 0) + expected)
         if received < expected:
             where = f"set {set_spec!r}" if set_spec else "the list"
-            tally.shortfall.append(
+            run.shortfall.append(
                 f"{where} announced completeListSize={expected} but {received} records arrived"
             )
             return None
