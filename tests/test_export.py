@@ -1,11 +1,10 @@
-"""Streaming writers (JSON Lines, CSV, oai_dc XML) and merged cluster rows."""
+"""Streaming writers (CSV, oai_dc XML) and merged cluster rows; JSON Lines: test_export_lines."""
 
 from __future__ import annotations
 
 import copy
 import csv
 import io
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,8 @@ from harvester.export.writers import (
     MERGED_CSV_COLUMNS,
     OAI_DC_NS,
     iter_merged,
-    landing_url,
     merge_cluster,
     write_csv,
-    write_jsonl,
     write_oai_dc,
     xml_safe,
 )
@@ -71,6 +68,7 @@ NLC = row(
     types=["Text"],
     types_raw=["专著"],
     identifiers={"isbn": ["9787101003062"], "url": ["http://opac.nlc.cn/1"], "other": ["N1"]},
+    landing_url="http://opac.nlc.cn/1",  # as the store computes it for merged exports
     rights="版权所有",
     scripts=["Hans"],
     cluster_id="c1",
@@ -93,6 +91,7 @@ NCL = row(
     language_inferred=True,
     types=["Text"],
     identifiers={"isbn": ["9787101003062"], "doi": ["10.1234/abc"], "handle": ["11296/x"]},
+    landing_url="https://doi.org/10.1234/abc",
     license="https://creativecommons.org/licenses/by/4.0/",
     scripts=["Hant"],
     cluster_id="c1",
@@ -100,41 +99,9 @@ NCL = row(
 TOMBSTONE = row("nlt", "oai:nlt:9", deleted=True, cluster_id=None, title="gone")
 
 
-def parse_jsonl(text: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in text.split("\n") if line]
-
-
 def read_csv(text: str) -> list[dict[str, str]]:
     assert text.startswith("\ufeff")
     return list(csv.DictReader(io.StringIO(text[1:], newline="")))
-
-
-# --- JSON Lines -------------------------------------------------------------------------------
-
-
-def test_jsonl_round_trips_rows_with_raw_dc() -> None:
-    out = io.StringIO()
-    assert write_jsonl([NLC, TOMBSTONE], out) == 2
-    first, tomb = parse_jsonl(out.getvalue())
-    assert list(first)[:5] == ["source", "identifier", "datestamp", "deleted", "cluster_id"]
-    assert first["title"] == "中国古代史" and first["descriptions"] == NLC["descriptions"]
-    assert first["identifiers"] == NLC["identifiers"] and first["dc"] == NLC["dc"]
-    assert "harvested_at" not in first and "set_specs" not in first
-    assert "中国古代史" in out.getvalue()  # not ASCII-escaped
-    assert tomb == {
-        "source": "nlt",
-        "identifier": "oai:nlt:9",
-        "datestamp": "2024-03-01",
-        "deleted": True,
-        "cluster_id": None,
-    }
-
-
-def test_jsonl_escapes_unicode_line_separators() -> None:
-    out = io.StringIO()
-    write_jsonl([row("a", "1", title="one\u2028two\x85three\u2029")], out)
-    assert len(out.getvalue().splitlines()) == 1
-    assert parse_jsonl(out.getvalue())[0]["title"] == "one\u2028two\x85three\u2029"
 
 
 def _lazy_rows(out: io.StringIO) -> Iterator[dict[str, Any]]:
@@ -144,10 +111,9 @@ def _lazy_rows(out: io.StringIO) -> Iterator[dict[str, Any]]:
     yield NCL
 
 
-@pytest.mark.parametrize("writer", [write_jsonl, write_csv])
-def test_writers_consume_rows_one_at_a_time(writer: Any) -> None:
+def test_writers_consume_rows_one_at_a_time() -> None:
     out = io.StringIO()
-    assert writer(_lazy_rows(out), out) == 2
+    assert write_csv(_lazy_rows(out), out) == 2
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -327,12 +293,6 @@ def test_merge_cluster_priority_ties_go_by_source_name() -> None:
         merge_cluster([TOMBSTONE], {})
 
 
-def test_landing_url_order() -> None:
-    assert landing_url({"url": ["ftp://x/1", "https://a/1"], "doi": ["10.1/x"]}) == "https://a/1"
-    assert landing_url({"handle": ["123/4"]}) == "https://hdl.handle.net/123/4"
-    assert landing_url({}) is None
-
-
 def test_iter_merged_gives_one_row_per_work_and_passes_tombstones() -> None:
     single = row("x", "oai:x:1", title="Alone")
     rows = list(iter_merged([NLC, NCL, TOMBSTONE, single], {"nlc": 0, "ncl": 1}, {"c1": "isbn"}))
@@ -349,19 +309,6 @@ def test_iter_merged_gives_one_row_per_work_and_passes_tombstones() -> None:
 # --- round trips of arbitrary text ------------------------------------------------------------
 
 texts = st.text(max_size=40)
-
-
-@settings(max_examples=150, deadline=None)
-@given(title=texts, creator=texts, description=texts)
-def test_any_text_round_trips_through_jsonl(title: str, creator: str, description: str) -> None:
-    out = io.StringIO()
-    write_jsonl([row("s", "i", title=title, creators=[creator], descriptions=[description])], out)
-    (back,) = parse_jsonl(out.getvalue())
-    assert (back["title"], back["creators"], back["descriptions"]) == (
-        title,
-        [creator],
-        [description],
-    )
 
 
 @settings(max_examples=150, deadline=None)

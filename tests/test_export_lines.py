@@ -1,17 +1,18 @@
-"""The JSON Lines export SQLite assembles is exactly what the Python writer gives for the same rows.
+"""The JSON Lines export: what SQLite assembles is the row CSV and XML exports carry, as JSON.
 
-`harvester export --format jsonl` takes the SQL path (store.jsonlines); export_rows +
-write_jsonl is the reference. Both run over one index holding real captured records (Chinese,
-Cyrillic, Devanagari, emoji), linked clusters, tombstones and awkward values.
+`harvester export --format jsonl` is assembled by SQLite (store.jsonlines); the reference is
+the JSON of export_rows' rows as writers.export_row shapes them for the other formats. Both
+run over one index holding real captured records (Chinese, Cyrillic, Devanagari, emoji),
+linked clusters, tombstones and awkward values.
 """
 
 from __future__ import annotations
 
 import copy
-import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import OAI_FIXTURES, Clock, repository, source_for
@@ -96,9 +97,9 @@ def index(server: DevServer, clock: Clock, settings: Settings) -> Store:
 
 
 def reference(store: Store, request: ExportRequest) -> str:
-    out = io.StringIO()
-    export.write_jsonl(export_rows(store, request, PRIORITY), out)
-    return out.getvalue()
+    """Each exported row in its export shape, raw dc included, as compact JSON."""
+    rows = export_rows(store, request, PRIORITY)
+    return "".join(export.json_line(export.export_row(r, include_dc=True)) for r in rows)
 
 
 REQUESTS = [
@@ -112,7 +113,7 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize("request_", REQUESTS, ids=repr)
-def test_sql_lines_are_the_python_writers_lines(index: Store, request_: ExportRequest) -> None:
+def test_sql_lines_are_the_rows_of_the_other_formats(index: Store, request_: ExportRequest) -> None:
     expected = reference(index, request_)
     assert "".join(jsonl_lines(index, request_, PRIORITY)) == expected
     assert expected.count("\n") >= 5  # the comparison is over real output, not two empty ones
@@ -165,4 +166,68 @@ def test_any_text_gives_the_same_lines(
     save(store, [Record("s", Header("oai:s:1", "2024-01-01"), "<record/>", fields)])
     for request in (ExportRequest(), ExportRequest(merged=True)):
         assert "".join(jsonl_lines(store, request, {})) == reference(store, request)
+    store.close()
+
+
+def lines_of(store: Store, request: ExportRequest) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in "".join(jsonl_lines(store, request, {})).splitlines()]
+
+
+def one_record(tmp_path: Path, dc: dict[str, list[str]], deleted: bool = False) -> Store:
+    store = Store(tmp_path / "index.db")
+    fields = {} if deleted else normalise_values(dc)
+    save(store, [Record("s", Header("oai:s:1", "2024-01-01", deleted), "<record/>", fields)])
+    return store
+
+
+def test_a_line_carries_the_normalised_fields_and_the_raw_dc(tmp_path: Path) -> None:
+    store = one_record(tmp_path, {"title": ["中国古代史"], "creator": ["王小明 著"]})
+    [line] = lines_of(store, ExportRequest())
+    assert list(line)[:5] == ["source", "identifier", "datestamp", "deleted", "cluster_id"]
+    assert line["title"] == "中国古代史" and line["deleted"] is False
+    assert line["dc"] == {"title": ["中国古代史"], "creator": ["王小明 著"]}
+    assert "harvested_at" not in line and "set_specs" not in line
+    text = "".join(jsonl_lines(store, ExportRequest(), {}))
+    assert "中国古代史" in text  # not ASCII-escaped
+    store.close()
+
+
+def test_a_tombstone_line_has_the_header_only(tmp_path: Path) -> None:
+    store = one_record(tmp_path, {}, deleted=True)
+    assert lines_of(store, ExportRequest(include_deleted=True)) == [
+        {
+            "source": "s",
+            "identifier": "oai:s:1",
+            "datestamp": "2024-01-01",
+            "deleted": True,
+            "cluster_id": None,
+        }
+    ]
+    store.close()
+
+
+def test_unicode_line_separators_are_escaped(tmp_path: Path) -> None:
+    title = "one\u2028two\x85three\u2029four"
+    store = one_record(tmp_path, {"title": [title]})
+    text = "".join(jsonl_lines(store, ExportRequest(), {}))
+    assert len(text.splitlines()) == 1
+    assert json.loads(text)["dc"] == {"title": [title]}  # the raw value keeps them
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("identifiers", "landing"),
+    [
+        (["ftp://x.org/1", "https://a.org/1", "10.1000/x.1"], "https://a.org/1"),
+        (["10.1000/x.1", "hdl:123/4"], "https://doi.org/10.1000/x.1"),
+        (["hdl:123/4"], "https://hdl.handle.net/123/4"),
+        (["urn:nbn:de:1-2"], None),
+    ],
+)
+def test_a_members_landing_url_is_its_web_url_else_doi_else_handle(
+    tmp_path: Path, identifiers: list[str], landing: str | None
+) -> None:
+    store = one_record(tmp_path, {"title": ["x"], "identifier": identifiers})
+    [work] = lines_of(store, ExportRequest(merged=True))
+    assert [m["landing_url"] for m in work["members"]] == [landing]
     store.close()

@@ -50,7 +50,7 @@ def _selection(request: ExportRequest) -> ExportSelection:
 
 
 def jsonl_lines(store: Store, request: ExportRequest, priority: Mapping[str, int]) -> Iterator[str]:
-    """The JSON Lines export, line by line: what write_jsonl writes for export_rows' rows.
+    """The JSON Lines export, line by line: export_rows' rows in JSON, raw ``dc`` included.
 
     SQLite builds the lines of every record that needs no merging (see store.jsonlines); only
     the members of linked clusters go through Python to be merged. Merged output keeps the
@@ -96,8 +96,6 @@ def _write_lines(lines: Iterator[str], out: TextIO) -> int:
 
 
 def _writer(request: ExportRequest) -> Writer:
-    if request.format == "jsonl":
-        return export.write_jsonl
     if request.format == "xml":
         return export.write_oai_dc
     if request.format == "csv":

@@ -1,12 +1,15 @@
-"""Pure streaming writers: index rows to JSON Lines, CSV and oai_dc XML; merged cluster rows.
+"""Pure streaming writers: index rows to CSV and oai_dc XML; the exported row; merged works.
 
 Every writer consumes its rows one at a time and keeps nothing but the current row, so exporting
 millions of records uses flat memory. A row is a mapping as the store yields it (JSON decoded).
+JSON Lines is assembled by SQLite (store/jsonlines.py) in this same row shape; only the lines of
+merged works of several members are encoded here (json_line).
 
 Row shape (``EXPORT_FIELDS``): source, identifier, datestamp, deleted, cluster_id, then every
 normalised field except ``dc``. JSON Lines adds ``reason`` and ``members`` for merged rows and
 the raw ``dc`` values when the row has them; CSV never carries ``dc``. A deleted record is a
-tombstone: only source, identifier, datestamp, deleted and cluster_id.
+tombstone: only source, identifier, datestamp, deleted and cluster_id. A member's landing URL
+is the one the store computed (its ``landing_url`` column of merged exports).
 
 XML container (namespace ``EXPORT_NS``)::
 
@@ -37,7 +40,7 @@ from typing import Any, TextIO
 
 from lxml import etree
 
-from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, NORMALISED_FIELDS
+from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, IDENTIFIER_KINDS, NORMALISED_FIELDS
 
 EXPORT_NS = "https://silkroad-library-alliance.org/ns/export/1.0"
 OAI_DC_NS = "http://www.openarchives.org/OAI/2.0/oai_dc/"
@@ -49,7 +52,6 @@ EXPORT_FIELDS: tuple[str, ...] = (
     *EXPORT_HEADER,
     *(name for name in NORMALISED_FIELDS if name != "dc"),
 )
-IDENTIFIER_KINDS: tuple[str, ...] = ("doi", "isbn", "issn", "handle", "urn", "url", "other")
 CSV_COLUMNS: tuple[str, ...] = tuple(
     column
     for name in EXPORT_FIELDS
@@ -97,7 +99,7 @@ _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=st
 
 
 def json_line(value: Mapping[str, Any]) -> str:
-    """One JSON Lines line (with its newline) for an exported row."""
+    """One JSON Lines line (with its newline) for an exported row, e.g. a merged work."""
     return escape_line_breaks(_encode(value)) + "\n"
 
 
@@ -111,19 +113,6 @@ def escape_line_breaks(text: str) -> str:
         return text
     text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
     return text.replace("\u2029", "\\u2029")
-
-
-def write_jsonl(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
-    """One JSON object per line (UTF-8, not ASCII-escaped), raw ``dc`` included; returns count.
-
-    U+0085, U+2028 and U+2029 are escaped so that every line-splitting reader sees one record per
-    line.
-    """
-    count = 0
-    for row in rows:
-        out.write(json_line(export_row(row, include_dc=True)))
-        count += 1
-    return count
 
 
 # --- CSV --------------------------------------------------------------------------------------
@@ -317,18 +306,6 @@ def write_oai_dc(rows: Iterable[Mapping[str, Any]], out: TextIO) -> int:
 # --- merging clusters -------------------------------------------------------------------------
 
 
-def landing_url(identifiers: Mapping[str, Any]) -> str | None:
-    """Where a person can see the record: its first web URL, else its DOI, else its handle."""
-    for url in _strings(identifiers.get("url")):
-        if url.lower().startswith(("http://", "https://")):
-            return url
-    for kind, resolver in (("doi", "https://doi.org/"), ("handle", "https://hdl.handle.net/")):
-        values = _strings(identifiers.get(kind))
-        if values:
-            return resolver + values[0]
-    return None
-
-
 def _member_order(
     priority: Mapping[str, int],
 ) -> Callable[[Mapping[str, Any]], tuple[int, str, str]]:
@@ -406,7 +383,7 @@ def _member_summary(row: Mapping[str, Any]) -> dict[str, Any]:
         "source": row.get("source"),
         "identifier": row.get("identifier"),
         "datestamp": row.get("datestamp"),
-        "landing_url": landing_url(row.get("identifiers") or {}),
+        "landing_url": row.get("landing_url"),
     }
 
 

@@ -3,9 +3,9 @@
 The list and mapping columns are stored as compact JSON already. Decoding them into Python
 objects only to encode them again was about half the time of exporting a million records, so
 here SQLite splices those columns into the line as they are and quotes the scalar columns
-itself (json_quote); Python only writes the text. Each line is byte for byte what
-`harvester.export.write_jsonl` writes for the same row (the tests compare the two), and rows
-that need Python (members of a linked cluster, to be merged) are left to that path.
+itself (json_quote); Python only writes the text. Each line is the JSON of the row as
+`harvester.export.writers.export_row` shapes it for CSV and XML (the tests compare the two),
+and rows that need Python (members of a linked cluster, to be merged) are left to that path.
 """
 
 from __future__ import annotations
@@ -48,26 +48,30 @@ def _value(name: str, *, merged: bool) -> str:
     return f"json_quote({name})"
 
 
+# Where a person can see a record (NULL when nowhere): its first web URL, else its first DOI,
+# else its first handle, as a resolver URL. The one definition: merged JSON Lines, CSV and XML
+# all take a member's landing URL from here.
+LANDING_URL = (
+    "COALESCE("
+    "(SELECT value FROM json_each(identifiers, '$.url') "
+    "WHERE type = 'text' AND (lower(substr(value, 1, 7)) = 'http://' "
+    "OR lower(substr(value, 1, 8)) = 'https://') LIMIT 1), "
+    "(SELECT 'https://doi.org/' || value FROM json_each(identifiers, '$.doi') "
+    "WHERE value IS NOT NULL AND value != '' LIMIT 1), "
+    "(SELECT 'https://hdl.handle.net/' || value "
+    "FROM json_each(identifiers, '$.handle') WHERE value IS NOT NULL AND value != '' LIMIT 1))"
+)
+
+
 def _members(merged: bool) -> str:
     """The one-member summary of an unlinked record's merged row (export._member_summary)."""
     if not merged:
         return "''"
-    landing = (
-        "COALESCE("
-        "(SELECT json_quote(value) FROM json_each(identifiers, '$.url') "
-        "WHERE type = 'text' AND (lower(substr(value, 1, 7)) = 'http://' "
-        "OR lower(substr(value, 1, 8)) = 'https://') LIMIT 1), "
-        "(SELECT json_quote('https://doi.org/' || value) FROM json_each(identifiers, '$.doi') "
-        "WHERE value IS NOT NULL AND value != '' LIMIT 1), "
-        "(SELECT json_quote('https://hdl.handle.net/' || value) "
-        "FROM json_each(identifiers, '$.handle') WHERE value IS NOT NULL AND value != '' LIMIT 1), "
-        "'null')"
-    )
     return (
         '\',"reason":null,"members":[{"source":\' || json_quote(source) '
         "|| ',\"identifier\":' || json_quote(identifier) "
         "|| ',\"datestamp\":' || json_quote(datestamp) "
-        f"|| ',\"landing_url\":' || {landing} || '}}]'"
+        f"|| ',\"landing_url\":' || json_quote({LANDING_URL}) || '}}]'"
     )
 
 

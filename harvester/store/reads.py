@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlite_utils
 
+from harvester.store.jsonlines import LANDING_URL
 from harvester.store.schema import JSON_FIELDS, WORDS_TABLE
 
 # Columns an export row carries (raw_xml stays in the index).
@@ -361,13 +362,15 @@ def iter_export_rows(
 ) -> Iterator[dict[str, Any]]:
     """Stream records for export, one at a time (the cursor is never fetched whole).
 
-    `linked_only` keeps the records that belong to a cluster.
+    `linked_only` keeps the records that belong to a cluster. Rows grouped by cluster carry
+    the record's `landing_url` for the member list of their work.
     """
     clauses, params = export_where(selection)
     if linked_only:
         clauses.append("cluster_id IS NOT NULL")
     order = "cluster_id, source, identifier" if selection.by_cluster else "source, identifier"
-    columns = ", ".join([*EXPORT_COLUMNS, *fields])
+    landing = [f"{LANDING_URL} AS landing_url"] if selection.by_cluster else []
+    columns = ", ".join([*EXPORT_COLUMNS, *fields, *landing])
     cursor = db.conn.execute(
         f"SELECT {columns} FROM records {where_sql(clauses)} ORDER BY {order}", params
     )
