@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
+from harvester.store.jsonlines import LANDING_URL
 from harvester.store.reads import _rows
 
 # A cluster of more than this many members is shown cut short: the fuzzy key is capped at 100.
@@ -23,10 +24,12 @@ def sources(db: sqlite_utils.Database) -> dict[str, dict[str, Any]]:
 
 
 def record(db: sqlite_utils.Database, source: str, identifier: str) -> dict[str, Any] | None:
-    """One record with every stored column (raw XML included), or None."""
+    """One record with every stored column (raw XML included) and its landing_url, or None."""
     hits = _rows(
         db.execute(
-            "SELECT * FROM records WHERE source = ? AND identifier = ?", [source, identifier]
+            f"SELECT *, {LANDING_URL} AS landing_url FROM records "
+            "WHERE source = ? AND identifier = ?",
+            [source, identifier],
         )
     )
     return hits[0] if hits else None

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Request, Response
 
-from harvester.export.writers import landing_url
 from harvester.serve.web.charts import bar_chart
 from harvester.serve.web.i18n import (
     LOCALES,
@@ -333,7 +332,7 @@ def record_page(page: Page, db: Database, source: str, identifier: str) -> Respo
         lang=language_tag(languages[0]) if languages else None,
         fields=_record_fields(page, row),
         identifiers=_identifier_links(row.get("identifiers") or {}),
-        landing=landing_url(row.get("identifiers") or {}),
+        landing=row.get("landing_url"),
         others=others,
         search_member=page.link("/", source=source),
     )
