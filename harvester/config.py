@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harvester.errors import ConfigError
-from harvester.models import Config, Settings, Source
+from harvester.models import MAX_PAGE_SIZE, Config, ServeSettings, Settings, Source
 
 DEFAULT_CONFIG_PATH = Path("config/sources.toml")
 ENV_CONFIG = "HARVESTER_CONFIG"
@@ -69,7 +69,23 @@ SOURCE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
     "priority": ((int,), "an integer"),
 }
 
+SERVE_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "host": ((str,), "a string"),
+    "port": ((int,), "an integer"),
+    "base_url": ((str,), "a string"),
+    "repository_name": ((str,), "a string"),
+    "repository_identifier": ((str,), "a string"),
+    "admin_email": ((str,), "a string"),
+    "page_size": ((int,), "an integer"),
+}
+# The oai-identifier scheme: a domain name of the repository's owner.
+REPOSITORY_IDENTIFIER = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]*(\.[a-zA-Z][a-zA-Z0-9-]*)+$")
+# What OAI-PMH.xsd accepts as an adminEmail.
+EMAIL = re.compile(r"^\S+@(\S+\.)+\S+$")
+TABLES = ("sources", "serve")
+
 assert set(SETTING_TYPES) == {f.name for f in fields(Settings)}
+assert set(SERVE_TYPES) == {f.name for f in fields(ServeSettings)}
 assert set(SOURCE_TYPES) == {f.name for f in fields(Source)}
 
 
@@ -93,6 +109,7 @@ def load_config(
     where = str(path)
     settings = _parse_settings(data, where)
     sources = _parse_sources(data.get("sources", []), where)
+    serve = _parse_serve(data.get("serve", {}), where)
     if env.get(ENV_DB):
         settings = replace(settings, database=Path(env[ENV_DB]))
     if database is not None:
@@ -100,7 +117,7 @@ def load_config(
     if jobs is not None:
         _check_positive(jobs, where, "jobs")
         settings = replace(settings, jobs=jobs)
-    return Config(settings=settings, sources=sources, path=path)
+    return Config(settings=settings, sources=sources, path=path, serve=serve)
 
 
 def load_config_or_defaults(
@@ -157,10 +174,10 @@ def _check_positive(value: float, where: str, key: str, *, allow_zero: bool = Fa
 def _parse_settings(data: dict[str, Any], where: str) -> Settings:
     values: dict[str, Any] = {}
     for key, value in data.items():
-        if key == "sources":
+        if key in TABLES:
             continue
         if key not in SETTING_TYPES:
-            known = ", ".join(sorted([*SETTING_TYPES, "sources"]))
+            known = ", ".join(sorted([*SETTING_TYPES, *TABLES]))
             raise ConfigError(f"{where}: unknown key {key!r} (known keys: {known})")
         _check_type(value, SETTING_TYPES[key], where, key)
         values[key] = value
@@ -247,3 +264,50 @@ def _check_sets(sets: list[Any], context: str) -> tuple[str, ...]:
     if len(set(sets)) != len(sets):
         raise ConfigError(f"{context}: key 'sets' lists a set twice")
     return tuple(sets)
+
+
+def _parse_serve(table: Any, where: str) -> ServeSettings:
+    """The optional [serve] table of `harvester serve`."""
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: 'serve' must be a [serve] table")
+    context = f"{where}: [serve]"
+    for key, value in table.items():
+        if key not in SERVE_TYPES:
+            known = ", ".join(sorted(SERVE_TYPES))
+            raise ConfigError(f"{context}: unknown key {key!r} (known keys: {known})")
+        _check_type(value, SERVE_TYPES[key], context, key)
+    values = dict(table)
+    if not 0 <= values.get("port", 0) <= 65535:
+        raise ConfigError(
+            f"{context}: key 'port' must be between 0 and 65535, not {values['port']}"
+        )
+    if not 1 <= values.get("page_size", 1) <= MAX_PAGE_SIZE:
+        raise ConfigError(
+            f"{context}: key 'page_size' must be between 1 and {MAX_PAGE_SIZE}, "
+            f"not {values['page_size']}"
+        )
+    if "host" in values and not values["host"].strip():
+        raise ConfigError(f"{context}: key 'host' must not be empty")
+    if values.get("base_url"):
+        _check_base_url(values["base_url"], context)
+    identifier = values.get("repository_identifier")
+    if identifier is not None and not REPOSITORY_IDENTIFIER.match(identifier):
+        raise ConfigError(
+            f"{context}: key 'repository_identifier' must be a domain name such as "
+            f"'library.example.org', not {identifier!r}"
+        )
+    email = values.get("admin_email")
+    if email is not None and not EMAIL.match(email):
+        raise ConfigError(f"{context}: key 'admin_email' must be an e-mail address, not {email!r}")
+    name = values.get("repository_name")
+    if name is not None and not name.strip():
+        raise ConfigError(f"{context}: key 'repository_name' must not be empty")
+    return ServeSettings(**values)
+
+
+def _check_base_url(url: str, context: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(
+            f"{context}: key 'base_url' must be an http or https URL without '?', not {url!r}"
+        )

@@ -102,12 +102,29 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class ServeSettings:
+    """The `[serve]` table: how `harvester serve` listens and describes the aggregate."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""  # what Identify reports; empty: the URL the request came in on
+    repository_name: str = "Silk Road International Library Alliance"
+    repository_identifier: str = "silkroad-library-alliance.org"
+    admin_email: str = "admin@example.org"
+    page_size: int = 100
+
+
+MAX_PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
 class Config:
     """A validated configuration file."""
 
     settings: Settings
     sources: tuple[Source, ...]
     path: Path | None = None
+    serve: ServeSettings = field(default_factory=ServeSettings)
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -46,10 +46,11 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "store": ({"models", "errors", "normalise"}, {"sqlite_utils"}),
     "harvest": ({"models", "errors", "oai", "normalise", "store", "link"}, set()),
     "demo": ({"models"}, {"lxml"}),
-    # The server: OAI-PMH provider and the reader's web page, over a read-only store.
+    # The server: OAI-PMH provider and the reader's web page, over a read-only store. `make_app`
+    # reads the config as the command line does, so the app runs under any WSGI server.
     "serve": (
-        {"models", "errors", "store", "export", "normalise"},
-        {"werkzeug", "jinja2", "babel", "waitress"},
+        {"models", "errors", "config", "store", "export", "normalise"},
+        {"werkzeug", "waitress", "jinja2", "babel", "_typeshed"},
     ),
     "cli": (EVERYTHING, {"click"}),
 }
@@ -59,6 +60,7 @@ OWNERS = {
     "sickle": {"oai.client"},
     "requests": {"oai.transport"},
     "sqlite_utils": {"store"},
+    "waitress": {"serve.server"},
 }
 
 

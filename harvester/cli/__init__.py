@@ -9,7 +9,7 @@ import sys
 
 import click
 
-from harvester.cli import harvesting, indexing  # noqa: F401 - registers the commands
+from harvester.cli import harvesting, indexing, serving  # noqa: F401 - registers the commands
 from harvester.cli.common import Exit, cli
 
 __all__ = ["cli", "main"]

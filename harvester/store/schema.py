@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import sqlite_utils
@@ -203,3 +204,23 @@ def m004_word_index(db: sqlite_utils.Database) -> None:
         f"  {delete}\n  {insert}\nEND"
     )
     db.execute(f'INSERT INTO "{table}"("{table}") VALUES(\'rebuild\')')
+
+
+@migrations()
+def m005_provider(db: sqlite_utils.Database) -> None:
+    """What `harvester serve` needs: keyset paging in change order, and a signing key.
+
+    The provider lists records by (changed_at, source, identifier) and resumes after the last
+    one it sent, so a resumption token is a position, not an OFFSET that shifts when a harvest
+    writes between two pages. The key signs those tokens: kept in the index, so tokens survive
+    a restart of the server, which opens the index read-only and could not store one itself.
+    """
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS idx_records_changed_keyset "
+        "ON records(changed_at, source, identifier)"
+    )
+    db.table("secrets").create({"name": str, "value": str}, pk="name", if_not_exists=True)
+    db.execute(
+        "INSERT OR IGNORE INTO secrets (name, value) VALUES ('resumption_token_key', ?)",
+        [secrets.token_hex(32)],
+    )

@@ -1,0 +1,181 @@
+"""Reads for the OAI-PMH provider: records in change order, one page at a time.
+
+Every list is ordered by (changed_at, source, identifier) and paged by keyset: a page starts
+after the last row of the one before, so a harvest writing between two pages never shifts it.
+All values are bound as parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harvester.store.schema import JSON_FIELDS
+
+# The normalised fields an oai_dc record is built from.
+METADATA_COLUMNS = (
+    "title",
+    "titles",
+    "creators",
+    "subjects",
+    "descriptions",
+    "publishers",
+    "contributors",
+    "date",
+    "date_raw",
+    "types",
+    "types_raw",
+    "formats",
+    "identifiers",
+    "sources",
+    "languages",
+    "relations",
+    "coverage",
+    "rights",
+    "license",
+)
+HEADER_COLUMNS = ("source", "identifier", "changed_at", "deleted", "types", "languages")
+_HEADER_SQL = ", ".join(HEADER_COLUMNS)
+_RECORD_SQL = ", ".join(dict.fromkeys([*HEADER_COLUMNS, *METADATA_COLUMNS]))
+_JSON = JSON_FIELDS | {"set_specs"}
+
+Position = tuple[str, str, str]  # (changed_at, source, identifier) of the last row sent
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which records a list holds: a change window and at most one set.
+
+    `changed_from` is inclusive, `changed_before` exclusive (both ISO 8601 strings compared
+    with changed_at). `set_kind` is member, country, type or language; without `set_value`
+    the whole branch of the set hierarchy (every record that has such a value).
+    """
+
+    changed_from: str | None = None
+    changed_before: str | None = None
+    set_kind: str | None = None
+    set_value: str | None = None
+
+
+_SET_WHERE: dict[str, tuple[str, str]] = {
+    # kind -> (one value, any value)
+    "member": ("source = ?", "1"),
+    "country": (
+        "source IN (SELECT name FROM sources WHERE country = ?)",
+        "source IN (SELECT name FROM sources WHERE IFNULL(country, '') != '')",
+    ),
+    "type": (
+        "EXISTS (SELECT 1 FROM json_each(records.types) WHERE value = ?)",
+        "json_array_length(records.types) > 0",
+    ),
+    "language": (
+        "EXISTS (SELECT 1 FROM json_each(records.languages) WHERE value = ?)",
+        "json_array_length(records.languages) > 0",
+    ),
+}
+SET_KINDS = tuple(_SET_WHERE)
+
+
+def _where(selection: ItemFilter, after: Position | None = None) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if selection.changed_from is not None:
+        clauses.append("changed_at >= ?")
+        params.append(selection.changed_from)
+    if selection.changed_before is not None:
+        clauses.append("changed_at < ?")
+        params.append(selection.changed_before)
+    if selection.set_kind is not None:
+        one, any_value = _SET_WHERE[selection.set_kind]
+        if selection.set_value is None:
+            clauses.append(any_value)
+        else:
+            clauses.append(one)
+            params.append(selection.set_value)
+    if after is not None:
+        clauses.append("(changed_at, source, identifier) > (?, ?, ?)")
+        params.extend(after)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _decode(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    item = dict(zip(names, row, strict=True))
+    for name in names:
+        value = item[name]
+        if name in _JSON and isinstance(value, str):
+            item[name] = json.loads(value)
+    item["deleted"] = bool(item["deleted"])
+    return item
+
+
+def count_items(conn: sqlite3.Connection, selection: ItemFilter) -> int:
+    where, params = _where(selection)
+    return int(conn.execute(f"SELECT COUNT(*) FROM records{where}", params).fetchone()[0])
+
+
+def page_items(
+    conn: sqlite3.Connection,
+    selection: ItemFilter,
+    *,
+    after: Position | None,
+    limit: int,
+    metadata: bool,
+) -> list[dict[str, Any]]:
+    """The next `limit` records after `after`, with the fields oai_dc needs when `metadata`."""
+    where, params = _where(selection, after)
+    columns = _RECORD_SQL if metadata else _HEADER_SQL
+    cursor = conn.execute(
+        f"SELECT {columns} FROM records{where} ORDER BY changed_at, source, identifier LIMIT ?",
+        [*params, limit],
+    )
+    names = [d[0] for d in cursor.description]
+    return [_decode(names, row) for row in cursor]
+
+
+def get_item(conn: sqlite3.Connection, source: str, identifier: str) -> dict[str, Any] | None:
+    cursor = conn.execute(
+        f"SELECT {_RECORD_SQL} FROM records WHERE source = ? AND identifier = ?",
+        [source, identifier],
+    )
+    names = [d[0] for d in cursor.description]
+    row = cursor.fetchone()
+    return _decode(names, row) if row else None
+
+
+def earliest_change(conn: sqlite3.Connection) -> str | None:
+    return conn.execute("SELECT MIN(changed_at) FROM records").fetchone()[0]  # type: ignore[no-any-return]
+
+
+def members(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every source of the index: name, title, institution, country, endpoint."""
+    cursor = conn.execute(
+        "SELECT name, title, institution, country, endpoint, repository_name "
+        "FROM sources ORDER BY name"
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
+    """Distinct values of a JSON list column (`types` or `languages`) among live records."""
+    if column not in ("types", "languages"):
+        raise ValueError(column)
+    rows = conn.execute(
+        f"SELECT DISTINCT j.value FROM records, json_each(records.{column}) AS j "
+        "WHERE records.deleted = 0 ORDER BY j.value"
+    ).fetchall()
+    return [str(row[0]) for row in rows if row[0]]
+
+
+def token_key(conn: sqlite3.Connection) -> str | None:
+    """The key that signs resumption tokens (see migration m005), or None in an older index."""
+    try:
+        row = conn.execute(
+            "SELECT value FROM secrets WHERE name = 'resumption_token_key'"
+        ).fetchone()
+    except sqlite3.OperationalError:  # no secrets table: an index from before m005
+        return None
+    return str(row[0]) if row else None
