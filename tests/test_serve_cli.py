@@ -43,13 +43,15 @@ def test_serve_prints_its_url_answers_and_stops_cleanly_on_sigterm(demo_db: Path
         process.wait()
 
 
-def test_a_missing_index_is_one_line_and_exit_1(tmp_path: Path):
+def test_a_missing_index_is_one_line_and_exit_2(tmp_path: Path):
     process = start("--db", str(tmp_path / "none.db"), "--port", "0")
     _, err = process.communicate(timeout=20)
-    assert process.returncode == 1
+    assert process.returncode == 2
     assert err.strip().splitlines() == [
-        f"Error: no index at {tmp_path / 'none.db'}; run `harvester harvest` or `harvester demo`"
+        f"Error: no index at {tmp_path / 'none.db'}; run `harvester harvest` or "
+        "`harvester demo` first"
     ]
+    assert not (tmp_path / "none.db").exists()
 
 
 def test_a_bad_serve_table_is_a_config_error(tmp_path: Path, demo_db: Path):

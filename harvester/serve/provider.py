@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -25,7 +24,6 @@ from harvester.serve.arguments import check_arguments
 from harvester.serve.errors import OAIError
 from harvester.serve.verbs import VERBS, Repository
 from harvester.store import provider as store
-from harvester.store.readonly import open_readonly
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -45,25 +43,26 @@ class OAIProvider:
         self.db_path = Path(db_path)
         self.settings = settings
         self._local = threading.local()
-        conn = self.connection()  # fail now, at start, on a missing or foreign file
-        stored = store.token_key(conn)
+        store.check_provider_index(self.db_path)  # fail now, at start, on a foreign file
+        stored = self.index().token_key()
         if stored is None:
             # An index from before the provider's migration: tokens last as long as the process.
             log.warning("%s has no token key yet; run any writing command to add one", db_path)
         self.token_key = stored.encode("ascii") if stored else secrets.token_bytes(32)
         self._members: tuple[float, dict[str, dict[str, Any]]] = (0.0, {})
 
-    def connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = open_readonly(self.db_path)
-            self._local.conn = conn
-        return conn
+    def index(self) -> store.ProviderIndex:
+        """This thread's read-only view of the index."""
+        index: store.ProviderIndex | None = getattr(self._local, "index", None)
+        if index is None:
+            index = store.connect(self.db_path)
+            self._local.index = index
+        return index
 
-    def members(self, conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    def members(self, index: store.ProviderIndex) -> dict[str, dict[str, Any]]:
         loaded, members = self._members
         if time.monotonic() - loaded > MEMBERS_TTL:
-            members = {m["name"]: m for m in store.members(conn)}
+            members = {m["name"]: m for m in index.members()}
             self._members = (time.monotonic(), members)
         return members
 
@@ -96,8 +95,8 @@ class OAIProvider:
         if isinstance(checked, OAIError):
             return _xml(render.envelope(response_date, base_url, None, render.errors([checked])))
         verb, args = checked
-        conn = self.connection()
-        repo = Repository(conn, self.settings, base_url, self.token_key, now, self.members(conn))
+        index = self.index()
+        repo = Repository(index, self.settings, base_url, self.token_key, now, self.members(index))
         body = VERBS[verb](repo, args)
         echoed = {"verb": verb, **args}
         if isinstance(body, OAIError):

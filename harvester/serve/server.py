@@ -23,13 +23,7 @@ if TYPE_CHECKING:
 
 DRAIN_SECONDS = 30.0
 THREADS = 4
-
-
-class _Stop(Exception):
-    """Raised in the main thread by the signal handler to leave the server's loop.
-
-    Not KeyboardInterrupt: waitress answers that by cancelling the requests in flight.
-    """
+LOOP_SECONDS = 0.5  # longest a stop request waits for select() without the trigger
 
 
 def serve(
@@ -51,16 +45,20 @@ def serve(
         max_request_header_size=64 * 1024,
         clear_untrusted_proxy_headers=True,
     )
-    shown = f"[{host}]" if ":" in host else host
-    on_start(f"http://{shown}:{server.effective_port}/")
+    stop = threading.Event()
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise _Stop
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        # No exception from here: raised inside a waitress callback it would be logged and
+        # swallowed. The flag ends the loop below; the trigger wakes it from select().
+        stop.set()
+        server.pull_trigger()
 
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.run()
-    except _Stop:
+        shown = f"[{host}]" if ":" in host else host
+        on_start(f"http://{shown}:{server.effective_port}/")
+        while not stop.is_set():
+            wasyncore.loop(timeout=LOOP_SECONDS, map=server._map, count=1)
         _drain(server)
     finally:
         for sig, handler in previous.items():
@@ -71,8 +69,6 @@ def serve(
 
 def _drain(server: Any) -> None:
     """Stop listening, then run the loop until no connection has work or output pending."""
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
     server.accepting = False
     server.del_channel()
     server.socket.close()
@@ -85,7 +81,7 @@ def _drain(server: Any) -> None:
         ]
         if not busy:
             return
-        wasyncore.loop(timeout=0.05, map=server._map, count=1)
+        wasyncore.loop(timeout=LOOP_SECONDS, map=server._map, count=1)
 
 
 @contextlib.contextmanager
@@ -96,7 +92,7 @@ def running(app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> Ite
 
     def loop() -> None:
         while not stopped.is_set():
-            wasyncore.loop(timeout=0.05, map=server._map, count=1)
+            wasyncore.loop(timeout=LOOP_SECONDS, map=server._map, count=1)
 
     thread = threading.Thread(target=loop, name="waitress", daemon=True)
     thread.start()
@@ -104,6 +100,7 @@ def running(app: WSGIApplication, host: str = "127.0.0.1", port: int = 0) -> Ite
         yield f"http://{host}:{server.effective_port}/"
     finally:
         stopped.set()
+        server.pull_trigger()
         thread.join()
         server.task_dispatcher.shutdown(cancel_pending=False, timeout=5)
         for channel in list(server._map.values()):

@@ -5,7 +5,6 @@ returns the verb's element as XML text, or the OAIError the spec prescribes.
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -25,8 +24,7 @@ from harvester.serve.errors import (
 from harvester.serve.identifiers import oai_identifier, parse_oai_identifier
 from harvester.serve.names import country_name, language_name
 from harvester.serve.tokens import ListState, decode_token, encode_token, expiration_date, expiry
-from harvester.store import provider as store
-from harvester.store.provider import ItemFilter
+from harvester.store.provider import SET_KINDS, ItemFilter, ProviderIndex
 
 METADATA_PREFIX = "oai_dc"
 _SET_VALUE = re.compile(r"^[A-Za-z0-9\-_.!~*'()]+$")
@@ -37,7 +35,7 @@ KIND_NAMES = {"member": "Members", "country": "Countries", "type": "Types", "lan
 class Repository:
     """What a verb needs for one request: a read-only connection and the served settings."""
 
-    conn: sqlite3.Connection
+    index: ProviderIndex
     settings: ServeSettings
     base_url: str
     token_key: bytes
@@ -69,7 +67,7 @@ class Repository:
 
 def identify(repo: Repository, args: Mapping[str, str]) -> str | OAIError:
     settings = repo.settings
-    earliest = store.earliest_change(repo.conn)
+    earliest = repo.index.earliest_change()
     sample = oai_identifier(settings.repository_identifier, "member", "oai:example.org:1")
     return (
         "<Identify>"
@@ -124,7 +122,7 @@ def all_sets(repo: Repository) -> list[tuple[str, str]]:
         ("type", "types", str),
         ("language", "languages", language_name),
     ):
-        values = [v for v in store.distinct_values(repo.conn, column) if _SET_VALUE.match(v)]
+        values = [v for v in repo.index.distinct_values(column) if _SET_VALUE.match(v)]
         if values:
             sets.append((kind, KIND_NAMES[kind]))
             sets += [(f"{kind}:{value}", name_of(value)) for value in values]
@@ -172,8 +170,8 @@ def _list(repo: Repository, args: Mapping[str, str], verb: str) -> str | OAIErro
     )
     after = state.position if state.cursor else None
     size = repo.settings.page_size
-    items = store.page_items(
-        repo.conn, selection, after=after, limit=size + 1, metadata=verb == "ListRecords"
+    items = repo.index.page_items(
+        selection, after=after, limit=size + 1, metadata=verb == "ListRecords"
     )
     if not items:
         if state.cursor:  # only if records vanished from the index since the last page
@@ -211,7 +209,7 @@ def _start(repo: Repository, args: Mapping[str, str], verb: str) -> ListState | 
         set_value=value,
         position=("", "", ""),
         cursor=0,
-        complete_list_size=store.count_items(repo.conn, selection),
+        complete_list_size=repo.index.count_items(selection),
         expires=expiry(repo.now),
     )
 
@@ -255,7 +253,7 @@ def _token_element(
 
 def _parse_set(spec: str) -> tuple[str, str | None] | None:
     kind, _, value = spec.partition(":")
-    if kind not in store.SET_KINDS:
+    if kind not in SET_KINDS:
         return None
     if not value:
         return (kind, None) if ":" not in spec else None
@@ -269,7 +267,7 @@ def _parse_set(spec: str) -> tuple[str, str | None] | None:
 
 def _item(repo: Repository, identifier: str) -> dict[str, Any] | OAIError:
     parsed = parse_oai_identifier(repo.settings.repository_identifier, identifier)
-    item = store.get_item(repo.conn, *parsed) if parsed else None
+    item = repo.index.get_item(*parsed) if parsed else None
     if item is None:
         return OAIError(ID_DOES_NOT_EXIST, f"no record has the identifier {identifier!r}")
     return item

@@ -11,8 +11,11 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from harvester.store.core import Store
+from harvester.store.opening import open_read_only
 from harvester.store.schema import JSON_FIELDS
 
 # The normalised fields an oai_dc record is built from.
@@ -79,6 +82,20 @@ _SET_WHERE: dict[str, tuple[str, str]] = {
 SET_KINDS = tuple(_SET_WHERE)
 
 
+def check_provider_index(path: Path) -> None:
+    """Refuse what is not an index (IndexUnusable); upgrade an older one once, where writable.
+
+    The upgrade adds what the provider reads (migration m005); after it, every connection the
+    server opens is read-only.
+    """
+    Store(path, read_only=True).close()
+
+
+def connect(path: Path) -> ProviderIndex:
+    """A read-only view of the index for one server thread."""
+    return ProviderIndex(open_read_only(path))
+
+
 def _where(selection: ItemFilter, after: Position | None = None) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
@@ -111,71 +128,71 @@ def _decode(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     return item
 
 
-def count_items(conn: sqlite3.Connection, selection: ItemFilter) -> int:
-    where, params = _where(selection)
-    return int(conn.execute(f"SELECT COUNT(*) FROM records{where}", params).fetchone()[0])
+class ProviderIndex:
+    """What the provider reads, over one read-only connection (one per server thread)."""
 
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
 
-def page_items(
-    conn: sqlite3.Connection,
-    selection: ItemFilter,
-    *,
-    after: Position | None,
-    limit: int,
-    metadata: bool,
-) -> list[dict[str, Any]]:
-    """The next `limit` records after `after`, with the fields oai_dc needs when `metadata`."""
-    where, params = _where(selection, after)
-    columns = _RECORD_SQL if metadata else _HEADER_SQL
-    cursor = conn.execute(
-        f"SELECT {columns} FROM records{where} ORDER BY changed_at, source, identifier LIMIT ?",
-        [*params, limit],
-    )
-    names = [d[0] for d in cursor.description]
-    return [_decode(names, row) for row in cursor]
+    def count_items(self, selection: ItemFilter) -> int:
+        where, params = _where(selection)
+        return int(self._conn.execute(f"SELECT COUNT(*) FROM records{where}", params).fetchone()[0])
 
+    def page_items(
+        self,
+        selection: ItemFilter,
+        *,
+        after: Position | None,
+        limit: int,
+        metadata: bool,
+    ) -> list[dict[str, Any]]:
+        """The next `limit` records after `after`, with the fields oai_dc needs when `metadata`."""
+        where, params = _where(selection, after)
+        columns = _RECORD_SQL if metadata else _HEADER_SQL
+        cursor = self._conn.execute(
+            f"SELECT {columns} FROM records{where} ORDER BY changed_at, source, identifier LIMIT ?",
+            [*params, limit],
+        )
+        names = [d[0] for d in cursor.description]
+        return [_decode(names, row) for row in cursor]
 
-def get_item(conn: sqlite3.Connection, source: str, identifier: str) -> dict[str, Any] | None:
-    cursor = conn.execute(
-        f"SELECT {_RECORD_SQL} FROM records WHERE source = ? AND identifier = ?",
-        [source, identifier],
-    )
-    names = [d[0] for d in cursor.description]
-    row = cursor.fetchone()
-    return _decode(names, row) if row else None
+    def get_item(self, source: str, identifier: str) -> dict[str, Any] | None:
+        cursor = self._conn.execute(
+            f"SELECT {_RECORD_SQL} FROM records WHERE source = ? AND identifier = ?",
+            [source, identifier],
+        )
+        names = [d[0] for d in cursor.description]
+        row = cursor.fetchone()
+        return _decode(names, row) if row else None
 
+    def earliest_change(self) -> str | None:
+        return self._conn.execute("SELECT MIN(changed_at) FROM records").fetchone()[0]  # type: ignore[no-any-return]
 
-def earliest_change(conn: sqlite3.Connection) -> str | None:
-    return conn.execute("SELECT MIN(changed_at) FROM records").fetchone()[0]  # type: ignore[no-any-return]
+    def members(self) -> list[dict[str, Any]]:
+        """Every source of the index: name, title, institution, country, endpoint."""
+        cursor = self._conn.execute(
+            "SELECT name, title, institution, country, endpoint, repository_name "
+            "FROM sources ORDER BY name"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor]
 
+    def distinct_values(self, column: str) -> list[str]:
+        """Distinct values of a JSON list column (`types` or `languages`) among live records."""
+        if column not in ("types", "languages"):
+            raise ValueError(column)
+        rows = self._conn.execute(
+            f"SELECT DISTINCT j.value FROM records, json_each(records.{column}) AS j "
+            "WHERE records.deleted = 0 ORDER BY j.value"
+        ).fetchall()
+        return [str(row[0]) for row in rows if row[0]]
 
-def members(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every source of the index: name, title, institution, country, endpoint."""
-    cursor = conn.execute(
-        "SELECT name, title, institution, country, endpoint, repository_name "
-        "FROM sources ORDER BY name"
-    )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
-
-
-def distinct_values(conn: sqlite3.Connection, column: str) -> list[str]:
-    """Distinct values of a JSON list column (`types` or `languages`) among live records."""
-    if column not in ("types", "languages"):
-        raise ValueError(column)
-    rows = conn.execute(
-        f"SELECT DISTINCT j.value FROM records, json_each(records.{column}) AS j "
-        "WHERE records.deleted = 0 ORDER BY j.value"
-    ).fetchall()
-    return [str(row[0]) for row in rows if row[0]]
-
-
-def token_key(conn: sqlite3.Connection) -> str | None:
-    """The key that signs resumption tokens (see migration m005), or None in an older index."""
-    try:
-        row = conn.execute(
-            "SELECT value FROM secrets WHERE name = 'resumption_token_key'"
-        ).fetchone()
-    except sqlite3.OperationalError:  # no secrets table: an index from before m005
-        return None
-    return str(row[0]) if row else None
+    def token_key(self) -> str | None:
+        """The key that signs resumption tokens (see migration m005), or None in an older index."""
+        try:
+            row = self._conn.execute(
+                "SELECT value FROM secrets WHERE name = 'resumption_token_key'"
+            ).fetchone()
+        except sqlite3.OperationalError:  # no secrets table: an index from before m005
+            return None
+        return str(row[0]) if row else None
