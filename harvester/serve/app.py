@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from werkzeug.wrappers import Response
-
 from harvester.models import ServeSettings
 from harvester.serve.provider import OAIProvider
 
@@ -15,13 +13,6 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 OAI_PATH = "/oai"
-
-_PLACEHOLDER = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Silk Road Digital Library</title></head>
-<body><h1>Silk Road Digital Library</h1>
-<p>The alliance's records are served over OAI-PMH 2.0 at <a href="oai?verb=Identify">/oai</a>.</p>
-</body></html>
-"""
 
 
 def create_app(db_path: Path | str, settings: ServeSettings | None = None) -> WSGIApplication:
@@ -39,14 +30,7 @@ def create_app(db_path: Path | str, settings: ServeSettings | None = None) -> WS
 
 
 def _web_app(db_path: Path | str, settings: ServeSettings) -> WSGIApplication:
-    """The page at / (issue 11); a short pointer to /oai until it is part of the package."""
+    """The reader's web page (search, records, members, statistics) at every other path."""
+    from harvester.serve.web import create_web_app
 
-    def placeholder(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO", "/") != "/":
-            response = Response("Not found\n", 404, content_type="text/plain")
-        else:
-            response = Response(_PLACEHOLDER, content_type="text/html; charset=utf-8")
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response(environ, start_response)
-
-    return placeholder
+    return create_web_app(db_path)

@@ -24,6 +24,7 @@ from harvester.serve.arguments import check_arguments
 from harvester.serve.errors import OAIError
 from harvester.serve.verbs import VERBS, Repository
 from harvester.store import provider as store
+from harvester.store.readonly import QueryTimeout
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 CONTENT_TYPE = "text/xml; charset=utf-8"
 MAX_REQUEST_BYTES = 16 * 1024  # a POST body; URLs are bounded by the WSGI server
 MAX_ARGUMENTS = 10
+QUERY_SECONDS = 20.0  # a page of a list with a rare set may read far in the index
 MEMBERS_TTL = 30.0  # seconds a snapshot of the members table serves before it is re-read
 
 
@@ -97,7 +99,14 @@ class OAIProvider:
         verb, args = checked
         index = self.index()
         repo = Repository(index, self.settings, base_url, self.token_key, now, self.members(index))
-        body = VERBS[verb](repo, args)
+        try:
+            with index.deadline(QUERY_SECONDS):
+                body = VERBS[verb](repo, args)
+        except QueryTimeout:
+            log.warning("OAI-PMH request over %s s: %s", QUERY_SECONDS, request.full_path[:500])
+            busy = Response("The repository is busy; try again shortly.\n", 503)
+            busy.headers["Retry-After"] = "10"
+            return busy
         echoed = {"verb": verb, **args}
         if isinstance(body, OAIError):
             echo = echoed if body.echoes_arguments else None

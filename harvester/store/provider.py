@@ -7,15 +7,16 @@ All values are bound as parameters.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harvester.store.core import Store
-from harvester.store.opening import open_read_only
+from harvester.store.readonly import ReadOnlyIndex
 from harvester.store.schema import JSON_FIELDS
 
 # The normalised fields an oai_dc record is built from.
@@ -93,7 +94,7 @@ def check_provider_index(path: Path) -> None:
 
 def connect(path: Path) -> ProviderIndex:
     """A read-only view of the index for one server thread."""
-    return ProviderIndex(open_read_only(path))
+    return ProviderIndex(ReadOnlyIndex(path))
 
 
 def _where(selection: ItemFilter, after: Position | None = None) -> tuple[str, list[Any]]:
@@ -131,8 +132,15 @@ def _decode(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
 class ProviderIndex:
     """What the provider reads, over one read-only connection (one per server thread)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
+    def __init__(self, index: ReadOnlyIndex) -> None:
+        self._index = index
+        self._conn: sqlite3.Connection = index.db.conn
+
+    @contextlib.contextmanager
+    def deadline(self, seconds: float) -> Iterator[None]:
+        """Every query inside must finish within `seconds`, or QueryTimeout."""
+        with self._index.deadline(seconds):
+            yield
 
     def count_items(self, selection: ItemFilter) -> int:
         where, params = _where(selection)
