@@ -31,7 +31,16 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "config": ({"models", "errors"}, set()),
     "normalise": (
         {"models", "normalise"},
-        {"lxml", "pycountry", "stdnum", "jdatetime", "hijridate", "convertdate"},
+        {
+            "lxml",
+            "pycountry",
+            "stdnum",
+            "jdatetime",
+            "hijridate",
+            "convertdate",
+            "japanera",
+            "kanjize",
+        },
     ),
     # Pure: keys and clusters know records, not where they are stored.
     "link": (set(), set()),

@@ -633,8 +633,84 @@ SCRIPTS = [
     row("title", ["Ўзбекистон тарихи", "Oʻzbekiston tarixi"], "scripts", ["Cyrl", "Latn"]),
 ]
 
+# --- the next tier: conventions of the alliance's catalogues the first rules missed ---------
+
+NEXT_DATES = [
+    # Hijri dates with day and month names, era marker after the year: imprint practice of the
+    # King Fahd National Library and the Arab union catalogue (ALA-LC Arabic month names).
+    row("date", "3 شوال 1430 هـ", "when", when("2009-09-22", 2009, "hijri")),
+    row("date", "12 رجب 1420 هـ", "when", when("1999-10-21", 1999, "hijri")),
+    row("date", "15 رمضان 1441", "when", when("2020-05-08", 2020, "hijri")),  # month decides
+    row("date", "ذو الحجة 1399", "when", when("1979", 1979, "hijri")),  # never Gregorian 1399
+    row("date", "ذي الحجة 1399 هـ", "when", when("1979", 1979, "hijri")),
+    row("date", "1 محرم 1441", "when", when("2019-08-31", 2019, "hijri")),
+    row("date", "12 ربيع الأول 1445 هـ", "when", when("2023-09-27", 2023, "hijri")),
+    row("date", "1430 هـ 3 شوال", "when", when("2009-09-22", 2009, "hijri")),  # marker first
+    row("date", "12 رجب سنة 1420 هـ", "when", when("1999-10-21", 1999, "hijri")),  # "سنة"=year
+    row("date", "١٢ رجب ١٤٢٠ هـ", "when", when("1999-10-21", 1999, "hijri")),  # Arabic digits
+    # Persian spelling of Hijri months with the "ق" (qamari) marker: National Library of Iran
+    row("date", "ذی‌الحجه ۱۳۹۹ ق", "when", when("1979", 1979, "hijri")),
+    row("date", "Ramadan 1441", "when", when("2020", 2020, "hijri")),  # ALA-LC romanised
+    row("date", "Muharram 1441", "when", when("2019", 2019, "hijri")),  # began 2019-08-31
+    # a day number is never the year; with no year left there is no date
+    row("date", "3 شوال هـ", "when", when(None, None, None)),
+    row("date", "3 هـ", "when", when(None, None, None)),
+    row("date", "95 هـ", "when", when("0714", 714, "hijri")),  # early manuscripts
+    row("date", "12/3/1430 هـ", "when", when("2009-03-09", 2009, "hijri")),  # Arab D/M/Y
+    # Solar Hijri month names (Iranian and Afghan Dari): National Library of Iran, ANL Kabul
+    row("date", "فروردین ۱۳۹۸", "when", when("2019", 2019, "solar_hijri")),
+    row("date", "۱۲ فروردین ۱۳۹۸", "when", when("2019-04-01", 2019, "solar_hijri")),
+    row("date", "دی ماه ۱۳۹۸", "when", when("2020", 2020, "solar_hijri")),  # Dey is in January
+    row("date", "۱ مهر ۱۴۰۱ ه.ش", "when", when("2022-09-23", 2022, "solar_hijri")),
+    row("date", "۲۲ بهمن ۱۳۵۷", "when", when("1979-02-11", 1979, "solar_hijri")),
+    row("date", "حمل ۱۳۹۸", "when", when("2019", 2019, "solar_hijri")),  # Dari zodiac month
+    row("date", "12 Farvardin 1398", "when", when("2019-04-01", 2019, "solar_hijri")),
+    # Gregorian month names in Arabic (Egypt/Gulf and Levant) and Persian (CLDR ar, fa)
+    row("date", "مايو 2020", "when", when("2020-05", 2020, "gregorian")),
+    row("date", "15 أيار 2019", "when", when("2019-05-15", 2019, "gregorian")),
+    row("date", "۱۵ ژوئن ۲۰۱۹", "when", when("2019-06-15", 2019, "gregorian")),
+    # Thai, Lao and Myanmar: National Library of Thailand writes the month and "พ.ศ."
+    row("date", "มกราคม 2550", "when", when("2007-01", 2007, "buddhist")),
+    row("date", "มกราคม พ.ศ. 2550", "when", when("2007-01", 2007, "buddhist")),
+    row("date", "๑๕ มีนาคม ๒๕๖๒", "when", when("2019-03-15", 2019, "buddhist")),
+    row("date", "ມັງກອນ 2563", "when", when("2020-01", 2020, "buddhist")),  # Lao, BE
+    row("date", "15 ມັງກອນ 2020", "when", when("2020-01-15", 2020, "gregorian")),
+    row("date", "၁၅ ဇန်နဝါရီ ၂၀၁၉", "when", when("2019-01-15", 2019, "gregorian")),
+    row("date", "၂၀၁၉ ခုနှစ် ဇန်နဝါရီလ ၁၅ ရက်", "when", when("2019-01-15", 2019, "gregorian")),
+    row("date", "တန်ခူးလ ၁၃၈၁", "when", when("2019", 2019, "myanmar")),  # Myanmar month
+    row("date", "တပေါင်းလ ၁၃၈၁", "when", when("2020", 2020, "myanmar")),  # falls in March
+    row("date", "3 мая 2019 г.", "when", when("2019-05-03", 2019, "gregorian")),  # GOST 7.1
+    row("date", "may be 1998", "when", when("1998", 1998, "gregorian")),  # "may" is no month
+]
+
+NEXT_EAST_ASIAN = [
+    # Minguo years in Chinese numerals: National Central Library (Taiwan) imprints
+    row("date", "民國六十五年", "when", when("1976", 1976, "minguo")),
+    row("date", "中华民国七十年", "when", when("1981", 1981, "minguo")),
+    row("date", "民國元年", "when", when("1912", 1912, "minguo")),  # 元年 = first year
+    row("date", "民國一百零九年五月", "when", when("2020-05", 2020, "minguo")),
+    row("date", "民國前五年", "when", when(None, None, None)),  # before 1912: not converted
+    # years in Chinese numerals: National Library of China, CNMARC 210 $d of older books
+    row("date", "二〇〇五年", "when", when("2005", 2005, "gregorian")),
+    row("date", "一九八七年版", "when", when("1987", 1987, "gregorian")),
+    row("date", "二○○五年十二月廿三日", "when", when("2005-12-23", 2005, "gregorian")),
+    row("date", "一九九九年三月", "when", when("1999-03", 1999, "gregorian")),
+    # Japanese era years: National Diet Library records (era table from japanera)
+    row("date", "昭和50年", "when", when("1975", 1975, "japanese")),
+    row("date", "平成元年", "when", when("1989", 1989, "japanese")),
+    row("date", "令和2年", "when", when("2020", 2020, "japanese")),
+    row("date", "平成31年4月30日", "when", when("2019-04-30", 2019, "japanese")),
+    row("date", "昭和五十年", "when", when("1975", 1975, "japanese")),
+    row("date", "明治四十五年", "when", when("1912", 1912, "japanese")),
+    row("date", "平成35年", "when", when(None, None, None)),  # Heisei ended in its 31st year
+    row("date", "Heisei 2", "when", when("1990", 1990, "japanese")),  # romanised (ALA-LC)
+    row("date", "Shōwa 50", "when", when("1975", 1975, "japanese")),
+]
+
 CASES = TITLES + NAMES + DESCRIPTIONS + DATES + LANGUAGES + TYPES + IDENTIFIERS + LICENSES
 CASES += SCRIPTS
+NEXT_TIER = NEXT_DATES + NEXT_EAST_ASIAN
+CASES += NEXT_TIER
 
 
 # Every rule group of the mapping has rows of its own in the table.

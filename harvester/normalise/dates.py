@@ -1,11 +1,17 @@
 """dc:date values to an ISO 8601 date, a Gregorian year and the calendar they were given in.
 
 Catalogues of the alliance date books in the Gregorian, Buddhist (Thailand, Laos), Solar
-Hijri (Iran, Afghanistan), lunar Hijri, Minguo (Taiwan) and Myanmar calendars, with the
-digits of their script, and with MARC/ISBD conventions for uncertain dates ("c1998",
-"[1998?]", "ca. 1900"). Year arithmetic is done here; day-exact conversions of the Hijri and
-Solar Hijri calendars use hijridate (Umm al-Qura tables), convertdate (the tabular Islamic
-calendar outside those tables) and jdatetime.
+Hijri (Iran, Afghanistan), lunar Hijri, Minguo (Taiwan), Japanese era and Myanmar calendars,
+with the digits of their script or in words ("民國六十五年"), with month names
+(months.py), and with MARC/ISBD conventions for uncertain dates ("c1998", "[1998?]",
+"ca. 1900"). Year arithmetic is done here; day-exact conversions of the Hijri and Solar Hijri
+calendars use hijridate (Umm al-Qura tables), convertdate (the tabular Islamic calendar
+outside those tables) and jdatetime.
+
+No year is better than a wrong one: an era marker or an era's month name anywhere in the
+value decides the calendar, and a value carrying one never yields a Gregorian year unless
+that year is marked Gregorian too ("1441 هـ / 2020 م"); a day or month number is never read
+as the year; years after the current one are dropped.
 """
 
 from __future__ import annotations
@@ -23,7 +29,8 @@ import jdatetime
 from convertdate import islamic
 from hijridate import Hijri
 
-from harvester.normalise.data import MONTH_NAMES
+from harvester.normalise import months
+from harvester.normalise.eastasian import JAPANESE, has_numerals, japanese_era_year, words_to_digits
 from harvester.normalise.text import clean_text
 
 GREGORIAN = "gregorian"
@@ -32,6 +39,7 @@ SOLAR_HIJRI = "solar_hijri"
 HIJRI = "hijri"
 MINGUO = "minguo"
 MYANMAR = "myanmar"
+__all__ = ["BUDDHIST", "GREGORIAN", "HIJRI", "JAPANESE", "MINGUO", "MYANMAR", "SOLAR_HIJRI"]
 
 
 class ParsedDate(NamedTuple):
@@ -50,13 +58,17 @@ _ISO = re.compile(
 _COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)")
 # Calendar markers, searched in NFKC text with ASCII digits.
 _MINGUO = re.compile(r"民[國国]\s*(?:前\s*)?(\d{1,3})\s*年")
-# Solar Hijri before lunar Hijri: "ه.ش" (hijri shamsi) contains the lunar marker "ه".
+_MINGUO_NAME = re.compile(r"民[國国]")
+# Solar Hijri before lunar Hijri: "ه.ش" (hijri shamsi) contains the lunar marker "ه"; but
+# "هـ شوال" is the lunar marker and a month starting with ش, so ش must end a word.
 _SOLAR_HIJRI_MARK = re.compile(
-    r"ه\s*[.‍ـ]?\s*ش|(?<![\u0600-\u06ff])ش(?![\u0600-\u06ff])|شمسی|خورشیدی|\bS\.?\s?H\b|solar hijri",
+    r"ه\s*[.‍ـ]?\s*ش(?![\u0600-\u06ff])|(?<![\u0600-\u06ff])ش(?![\u0600-\u06ff])|شمسی|خورشیدی|"
+    r"\bS\.?\s?H\b|solar hijri",
     re.IGNORECASE,
 )
 _HIJRI_MARK = re.compile(
-    r"هـ|ه\s*[.‍]?\s*ق|(?<![\u0600-\u06ff])[هق](?![\u0600-\u06ff])|هجري|هجری|قمری|"
+    r"هـ|ه\s*[.‍]?\s*ق(?![\u0600-\u06ff])|(?<![\u0600-\u06ff])[هق](?![\u0600-\u06ff])|هجري|هجری|"
+    r"قمری|"
     r"\bA\.?\s?H\b\.?|(?<=\d)\s?H\b|\bhijri",
     re.IGNORECASE,
 )
@@ -82,15 +94,17 @@ _CJK = re.compile(
     r"(?<!\d)(\d{1,4})\s*[年년]\s*(?:(\d{1,2})\s*[月월]\s*(?:(\d{1,2})\s*[日号號일])?)?"
 )
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*([./-])\s*(\d{1,2})\s*\2\s*(\d{3,4})(?!\d)")
-_MONTH_WORDS = sorted(MONTH_NAMES, key=len, reverse=True)
-_NAMED = re.compile(
-    r"(?:(?<!\d)(\d{1,2})(?:st|nd|rd|th)?\s*)?"
-    r"(?<![a-z])(" + "|".join(map(re.escape, _MONTH_WORDS)) + r")(?![a-z])\.?,?\s*"
-    r"(?:(\d{1,2})(?:st|nd|rd|th)?(?!\d),?\s*)?(\d{3,4})(?!\d)",
+_YEAR4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+# With a calendar marker a year may have three digits ("950 هـ"), and two only right before
+# the marker ("95 هـ"): a lone small number is a day or a month, never a year.
+_YEAR34 = re.compile(r"(?<!\d)(\d{3,4})(?!\d)")
+_SHORT_MARKED = re.compile(
+    r"(?<!\d)(\d{2})\s*(?:ه\s*[.‍ـ]?\s*[قش]|هـ|[هقش](?![\u0600-\u06ff])|"
+    r"A\.?\s?H\b|B\.?\s?E\b|M\.?\s?E\b|S\.?\s?H\b)",
     re.IGNORECASE,
 )
-_YEAR4 = re.compile(r"(?<!\d)(\d{4})(?!\d)")
-_YEAR_ANY = re.compile(r"(?<!\d)(\d{1,4})(?!\d)")
+_NUMBER = re.compile(r"(?<!\d)\d+(?!\d)")
+_LETTER = re.compile(r"[^\W\d_]")
 # OpenAIRE typed dates: "info:eu-repo/date/embargoEnd/2024-01-01" is not a publication date.
 _EU_REPO_DATE = re.compile(r"info:eu-repo/date/([A-Za-z]+)/(.*)", re.IGNORECASE)
 
@@ -192,21 +206,28 @@ def _to_gregorian(calendar: str, parts: _Parts) -> _Parts | None:
         if month and month <= 3 and year < 2484:
             return _Parts(year - 542, month, day)
         return _Parts(year - 543, month, day)
+    if calendar == JAPANESE:
+        return parts  # the era year was converted where the era was read
     if calendar == MYANMAR:
-        # The Myanmar year starts in April: ME + 638 holds most of it.
-        return _Parts(year + 638, 0, 0)
+        # The Myanmar year starts in April: ME + 638 holds most of it, but its last two
+        # months (Tabodwe, Tabaung) fall in the next Gregorian year.
+        return _Parts(year + (639 if month in (11, 12) else 638), 0, 0)
     if calendar == SOLAR_HIJRI:
-        if month and day:
-            converted = _solar_hijri_date(year, month, day)
-            if converted is not None:
+        if month:
+            converted = _solar_hijri_date(year, month, day or 15)
+            if converted is not None and day:
                 return _Parts(converted.year, converted.month, converted.day)
+            if converted is not None:  # a month only: its year, but no Gregorian month
+                return _Parts(converted.year, 0, 0)
         # 1 Farvardin falls on 20/21 March: SH + 621 holds most of the year.
         return _Parts(year + 621, 0, 0)
     if calendar == HIJRI:
-        if month and day:
-            converted = _hijri_date(year, month, day)
-            if converted is not None:
+        if month:
+            converted = _hijri_date(year, month, day or 15)
+            if converted is not None and day:
                 return _Parts(converted.year, converted.month, converted.day)
+            if converted is not None:  # a lunar month straddles two Gregorian months
+                return _Parts(converted.year, 0, 0)
         return _Parts(hijri_year_to_gregorian(year), 0, 0)
     return None
 
@@ -228,22 +249,80 @@ def _int(match: re.Match[str], group: int) -> int:
     return int(text) if text else 0
 
 
-def _read_parts(text: str, marked: bool, day_first: bool) -> _Parts | None:
+class _Shape(NamedTuple):
+    """A date written with a month name: where it starts, its parts, the month's calendar."""
+
+    start: int
+    parts: _Parts
+    calendar: str | None
+
+
+def _adjacent(text: str) -> bool:
+    """Whether the text between a month name and a number holds no other word.
+
+    Era markers and the words for day, month and year ("ماه", "ခုနှစ်", "года") may stand
+    there; any other word means the number belongs to something else.
+    """
+    return _LETTER.search(_FILLER.sub(" ", text)) is None
+
+
+def _month_shape(text: str, match: re.Match[str]) -> _Shape | None:
+    """A date with a month name in any of the alliance's calendars ("3 شوال 1430 هـ",
+    "فروردین ۱۳۹۸", "May 3, 2019", "1430 هـ 3 شوال").
+
+    The year is the three- or four-digit number nearest the name (after it first), with no
+    other word between; the day is a number of one or two digits right beside the name. A
+    day number is never taken for the year: without a year there is no date.
+    """
+    month = months.month_of(match[0])
+    if month is None:
+        return None
+    numbers = [(m.start(), m.end(), m[0]) for m in _NUMBER.finditer(text)]
+    after = [n for n in numbers if n[0] >= match.end()]
+    before = [n for n in reversed(numbers) if n[1] <= match.start()]
+    year = next(
+        (
+            n
+            for n in after + before
+            if len(n[2]) in (3, 4)
+            and _adjacent(text[min(n[1], match.end()) : max(n[0], match.start())])
+        ),
+        None,
+    )
+    if year is None:
+        return None
+    day = next(
+        (
+            n
+            for n in before[:1] + after[:1]
+            if len(n[2]) <= 2
+            and 1 <= int(n[2]) <= 31
+            and _adjacent(text[min(n[1], match.end()) : max(n[0], match.start())])
+        ),
+        None,
+    )
+    start = min(match.start(), year[0], day[0] if day else year[0])
+    parts = _Parts(int(year[2]), month.number, int(day[2]) if day else 0)
+    return _Shape(start, parts, month.calendar)
+
+
+def _read_parts(
+    text: str, marked: bool, day_first: bool, shape: _Shape | None, named: bool
+) -> _Parts | None:
     """Year, month and day written in free text (ASCII digits); month/day 0 when absent.
 
     The shape that starts first in the text wins ("2004, c1998" is dated 2004; MARC 260 $c
     gives the imprint date first). Years need four digits unless a calendar marker is present
-    ("950 هـ", "民國9年").
+    ("950 هـ", "民國9年"); a two-digit year must stand right before its marker, in a value
+    with no month name (`named`): "شوال 10 هـ" is the 10th of Shawwal, not the year 10.
     """
     found: list[tuple[int, int, _Parts]] = []
     if match := _YMD.search(text):
         found.append((match.start(), 0, _Parts(int(match[1]), _int(match, 2), _int(match, 3))))
     if match := _CJK.search(text):
         found.append((match.start(), 0, _Parts(int(match[1]), _int(match, 2), _int(match, 3))))
-    if match := _NAMED.search(text):
-        month = MONTH_NAMES.get(match[2].casefold(), 0)
-        day = _int(match, 1) or _int(match, 3)
-        found.append((match.start(), 0, _Parts(int(match[4]), month, day)))
+    if shape is not None:
+        found.append((shape.start, 0, shape.parts))
     if match := _DMY.search(text):
         first, separator, second, year = int(match[1]), match[2], int(match[3]), int(match[4])
         if separator == "." or first > 12 or day_first:  # 03.05.2019: day.month.year
@@ -253,7 +332,11 @@ def _read_parts(text: str, marked: bool, day_first: bool) -> _Parts | None:
         else:  # 03/05/2019: ambiguous, keep the year only
             parts = _Parts(year, 0, 0)
         found.append((match.start(), 0, parts))
-    if match := (_YEAR_ANY if marked else _YEAR4).search(text):
+    if marked:
+        match = _YEAR34.search(text) or (None if named else _SHORT_MARKED.search(text))
+    else:
+        match = _YEAR4.search(text)
+    if match:
         found.append((match.start(), 1, _Parts(int(match[1]), 0, 0)))
     found = [item for item in found if marked or item[2].year >= 1000]
     return min(found)[2] if found else None
@@ -266,12 +349,29 @@ _MARKS = (
     (_MYANMAR_MARK, MYANMAR),
     (_GREGORIAN_MARK, GREGORIAN),
 )
+# Between a month name and its day or year: era markers, ordinal suffixes and the words for
+# day, month and year in the alliance's languages ("12 رجب سنة 1420", "ဇန်နဝါရီလ ၁၅ ရက်").
+_FILLER = re.compile(
+    "|".join(mark.pattern for mark, _ in _MARKS)
+    + r"|ه\.?ش|ه\.?ق|\b(?:st|nd|rd|th|de|of|the|year|g|goda|года|год|г|năm|tháng|ngày)\b"
+    r"|ماه|سال|سنه|سنة|عام|لسنه|في|الموافق|ปี|เดือน|วันที่|ที่|ວັນທີ|ເດືອນ|ປີ|လ|ရက်|ခုနှစ်|ခု",
+    re.IGNORECASE,
+)
+# Which eras a month name can be used with: Gregorian months serve every solar-year era.
+_MONTH_COMPATIBLE: dict[str | None, frozenset[str]] = {
+    None: frozenset({GREGORIAN, BUDDHIST, MINGUO, JAPANESE}),
+    HIJRI: frozenset({HIJRI}),
+    SOLAR_HIJRI: frozenset({SOLAR_HIJRI}),
+    MYANMAR: frozenset({MYANMAR}),
+}
 
 
 def _detect_calendar(text: str) -> str | None:
     """The calendar a marker in the text names, or None when there is none."""
-    if "民" in text and _MINGUO.search(text):
+    if "民" in text and _MINGUO_NAME.search(text):
         return MINGUO
+    if japanese_era_year(text) is not None:
+        return JAPANESE
     for mark, calendar in _MARKS:
         if mark.search(text):
             return calendar
@@ -350,8 +450,10 @@ def _parse(text: str, hints: _Hints) -> ParsedDate | None:
         if eu_repo.group(1).casefold() == "embargoend":
             return None
         return _parse(eu_repo.group(2).strip(), hints)
+    if not ascii_text and has_numerals(text):  # "二〇〇五年", "民國六十五年", "平成元年"
+        text = words_to_digits(text)
     calendar = _detect_calendar(text)
-    if calendar == MINGUO:
+    if calendar == MINGUO:  # "民國" anywhere: a Minguo year or none
         minguo = _MINGUO.search(text)
         if minguo is None or "前" in minguo.group(0):  # 民國前 = years before 1912
             return None
@@ -362,18 +464,44 @@ def _parse(text: str, hints: _Hints) -> ParsedDate | None:
             else _Parts(int(minguo[1]), 0, 0)
         )
         return _finish(parts, MINGUO, marked=True)
+    if calendar == JAPANESE:
+        return _japanese(text)
     if calendar is not None and calendar != GREGORIAN:
         gregorian = _GREGORIAN_YEAR.search(text)
         if gregorian:  # dual dating "1441 هـ / 2020 م": the Gregorian year is given, use it
             year = int(gregorian.group(1) or gregorian.group(2))
             return _finish(_Parts(year, 0, 0), GREGORIAN, marked=True)
-    found = _read_parts(text, marked=calendar is not None, day_first=calendar == BUDDHIST)
+    folded = months.fold(text)
+    named = months.month_regex().search(folded) if _LETTER.search(folded) else None
+    shape = _month_shape(folded, named) if named else None
+    if calendar is None and shape is not None and shape.calendar is not None:
+        calendar = shape.calendar  # "ذو الحجة 1399": a Hijri month names its calendar
+    day_first = calendar in (BUDDHIST, HIJRI)
+    found = _read_parts(folded, calendar is not None, day_first, shape, named is not None)
     if found is None:
         return None
+    if (
+        shape is not None
+        and found == shape.parts
+        and calendar is not None
+        and calendar not in _MONTH_COMPATIBLE[shape.calendar]
+    ):
+        found = _Parts(found.year, 0, 0)  # a month of another calendar: the marker decides
     if calendar is None:
         calendar = _by_language(found.year, hints, persian_digits, thai)
         return _finish(found, calendar, marked=False)
     return _finish(found, calendar, marked=True)
+
+
+def _japanese(text: str) -> ParsedDate | None:
+    """A date in a Japanese era: "昭和50年", "平成31年4月30日", "Heisei 2"."""
+    era = japanese_era_year(text)
+    if era is None or era.year is None:
+        return None
+    month = day = 0
+    if era.start >= 0 and (rest := _CJK.match(text, era.start)):
+        month, day = _int(rest, 2), _int(rest, 3)
+    return _finish(_Parts(era.year, month, day), JAPANESE, marked=True)
 
 
 class _Read(NamedTuple):
