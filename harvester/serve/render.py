@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harvester.export.writers import dc_values, landing_url
+from harvester.export.writers import dc_values
 from harvester.serve.dates import datestamp
 from harvester.serve.errors import OAIError
 
@@ -84,7 +84,7 @@ def oai_dc(item: Mapping[str, Any], member: Sequence[str]) -> str:
     follows as a dc:source too.
     """
     pairs = dc_values(item)
-    landing = landing_url(item.get("identifiers") or {})
+    landing = item.get("landing_url")
     extra = [*member, *([landing] if landing else [])]
     parts = [f"<dc:{name}>{text(value)}</dc:{name}>" for name, value in pairs]
     at = next((i for i, (name, _) in enumerate(pairs) if name in _AFTER_SOURCE), len(pairs))

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from harvester.store.core import Store
+from harvester.store.jsonlines import LANDING_URL
 from harvester.store.readonly import ReadOnlyIndex
 from harvester.store.schema import JSON_FIELDS
 
-# The normalised fields an oai_dc record is built from.
+# The normalised fields an oai_dc record is built from (and its landing_url, by the store's
+# one rule).
 METADATA_COLUMNS = (
     "title",
     "titles",
@@ -43,7 +45,9 @@ METADATA_COLUMNS = (
 )
 HEADER_COLUMNS = ("source", "identifier", "changed_at", "deleted", "types", "languages")
 _HEADER_SQL = ", ".join(HEADER_COLUMNS)
-_RECORD_SQL = ", ".join(dict.fromkeys([*HEADER_COLUMNS, *METADATA_COLUMNS]))
+_RECORD_SQL = ", ".join(dict.fromkeys([*HEADER_COLUMNS, *METADATA_COLUMNS])) + (
+    f", {LANDING_URL} AS landing_url"
+)
 _JSON = JSON_FIELDS | {"set_specs"}
 
 Position = tuple[str, str, str]  # (changed_at, source, identifier) of the last row sent
