@@ -707,9 +707,169 @@ NEXT_EAST_ASIAN = [
     row("date", "Shōwa 50", "when", when("1975", 1975, "japanese")),
 ]
 
+CC = "https://creativecommons.org/licenses/"
+RS = "http://rightsstatements.org/vocab/"
+
+NEXT_LICENSES = [
+    # IGO licences (UNESCO, World Bank and ADB publications in members' repositories)
+    row("rights", "CC BY-NC 3.0 IGO", "license", CC + "by-nc/3.0/igo/"),
+    row("rights", "CC BY-SA 3.0 IGO", "license", CC + "by-sa/3.0/igo/"),
+    row("rights", "CC BY-NC-ND 3.0 IGO", "license", CC + "by-nc-nd/3.0/igo/"),
+    row(
+        "rights",
+        "Creative Commons Attribution-ShareAlike 3.0 IGO License",
+        "license",
+        CC + "by-sa/3.0/igo/",
+    ),
+    row("rights", "CC-BY-3.0-IGO", "license", CC + "by/3.0/igo/"),  # SPDX id
+    row(
+        "rights",
+        "http://creativecommons.org/licenses/by-nc-sa/3.0/igo/legalcode",
+        "license",
+        CC + "by-nc-sa/3.0/igo/",
+    ),
+    row("rights", "CC BY 4.0 IGO", "license", None),  # no such licence: never 4.0 unported
+    # ported licences keep their jurisdiction (creativecommons.org "ported licenses")
+    row("rights", "https://creativecommons.org/licenses/by/2.5/cn/", "license", CC + "by/2.5/cn/"),
+    row("rights", "CC BY-SA 3.0 CN", "license", CC + "by-sa/3.0/cn/"),
+    row(
+        "rights",
+        "Creative Commons Attribution-NonCommercial 2.5 China Mainland License",
+        "license",
+        CC + "by-nc/2.5/cn/",
+    ),
+    row("rights", "CC BY-NC-SA 3.0 Taiwan", "license", CC + "by-nc-sa/3.0/tw/"),
+    row("rights", "CC BY-NC-ND 3.0 TH", "license", CC + "by-nc-nd/3.0/th/"),
+    row("rights", "CC BY 3.0 Unported", "license", CC + "by/3.0/"),
+    # rightsstatements.org statements by label (any dash) or id, as DPLA and Europeana write
+    row("rights", "InC-EDU", "license", RS + "InC-EDU/1.0/"),
+    row("rights", "NoC-US", "license", RS + "NoC-US/1.0/"),
+    row("rights", "In Copyright – Educational Use Permitted", "license", RS + "InC-EDU/1.0/"),
+    row(
+        "rights",
+        "In Copyright: Rights-holder(s) Unlocatable or Unidentifiable",
+        "license",
+        RS + "InC-RUU/1.0/",
+    ),
+    row("rights", "No Copyright - Non-Commercial Use Only", "license", RS + "NoC-NC/1.0/"),
+    row("rights", "Copyright Not Evaluated", "license", RS + "CNE/1.0/"),
+]
+
+NEXT_IDENTIFIERS = [
+    # percent-encoded DOIs, as link resolvers and URL-building systems send them
+    row("identifier", "10.1000%2Fabc", "identifiers.doi", ["10.1000/abc"]),
+    row("identifier", "https://doi.org/10.1000%2FABC", "identifiers.doi", ["10.1000/abc"]),
+    row("identifier", "doi:10.1234%2fxyz.5", "identifiers.doi", ["10.1234/xyz.5"]),
+    # ISBN labels in the members' scripts: National Library of Iran (شابک), Arab national
+    # libraries (ردمك), National Library of China (书号, 国际标准书号), full-width colons
+    row("identifier", "شابک 978-964-00-0123-3", "identifiers.isbn", ["9789640001233"]),
+    row("identifier", "شابک: ۹۷۸-۹۶۴-۰۰-۰۱۲۳-۳", "identifiers.isbn", ["9789640001233"]),
+    row("identifier", "ردمك 978-603-00-0123-1", "identifiers.isbn", ["9786030001231"]),
+    row("identifier", "ردمك ٩٧٨-٩٧٧-١٢-٣٤٥٦-٢", "identifiers.isbn", ["9789771234562"]),
+    row("identifier", "书号 978-7-5004-1234-2", "identifiers.isbn", ["9787500412342"]),
+    row("identifier", "ISBN：978-7-111-23456-2", "identifiers.isbn", ["9787111234562"]),
+    row("identifier", "国际标准书号 978-7-111-23456-2", "identifiers.isbn", ["9787111234562"]),
+    row("identifier", "ISBN-13: 978-5-00000-123-3", "identifiers.isbn", ["9785000001233"]),
+    row(
+        "identifier",
+        "ＩＳＢＮ９７８－７－５００４－１２３４－２",
+        "identifiers.isbn",
+        ["9787500412342"],
+    ),
+    # checksums still checked whatever the label
+    row("identifier", "书号 978-7-5004-1234-5", "identifiers.isbn", []),
+    row("identifier", "ISBN：978-7-111-23456-3", "identifiers.other", ["ISBN：978-7-111-23456-3"]),
+    row("identifier", "统一书号 10019·1234", "identifiers.isbn", []),  # pre-ISBN book number
+    # ISSN labels: Persian شاپا, Arabic ردمد, Chinese full-width colon
+    row("identifier", "شاپا ۱۷۳۵-۱۸۷۱", "identifiers.issn", ["1735-1871"]),
+    row("identifier", "ردمد 1735-1871", "identifiers.issn", ["1735-1871"]),
+    row("identifier", "ISSN：1000-0674", "identifiers.issn", ["1000-0674"]),
+    # labels in running text (imprint notes in dc:description)
+    row(
+        "description",
+        "چاپ اول، شابک: ۹۷۸-۹۶۴-۰۰-۰۱۲۳-۳",
+        "identifiers.isbn",
+        ["9789640001233"],
+    ),
+    row(
+        "description",
+        "Printed in Kazan. ISBN 978-5-00000-123-3.",
+        "identifiers.isbn",
+        ["9785000001233"],
+    ),
+]
+
+NEXT_LANGUAGES = [
+    # English names with qualifiers, as DSpace and Koha language pickers write them
+    row("language", "Chinese (Simplified)", "languages", ["zho"]),
+    row("language", "Chinese (Traditional)", "languages", ["zho"]),
+    row("language", "Persian (Farsi)", "languages", ["fas"]),
+    row("language", "Uzbek (Latin)", "languages", ["uzb"]),
+    row("language", "Malay (Jawi)", "languages", ["msa"]),
+    row("language", "English (United States)", "languages", ["eng"]),
+    # native names with the word for "language" (each library's own catalogue language)
+    row("language", "Тоҷикӣ забон", "languages", ["tgk"]),  # National Library of Tajikistan
+    row("language", "Қазақ тілі", "languages", ["kaz"]),
+    row("language", "Кыргыз тили", "languages", ["kir"]),
+    row("language", "Türkmen dili", "languages", ["tuk"]),
+    row("language", "اللغة العربية", "languages", ["ara"]),
+    row("language", "ئۇيغۇر تىلى", "languages", ["uig"]),
+    row("language", "پښتو ژبه", "languages", ["pus"]),
+    row("language", "ဗမာဘာသာ", "languages", ["mya"]),
+    row("language", "हिन्दी भाषा", "languages", ["hin"]),
+    row("language", "தமிழ் மொழி", "languages", ["tam"]),
+    row("language", "ქართული ენა", "languages", ["kat"]),
+    row("language", "Language: English", "languages", ["eng"]),
+    # BCP 47 (RFC 5646): script and region subtags, extended language subtags, and
+    # grandfathered tags, all to ISO 639-3
+    row("language", "uz-Latn-UZ", "languages", ["uzb"]),
+    row("language", "sr-Cyrl-RS", "languages", ["srp"]),
+    row("language", "zh-yue-HK", "languages", ["yue"]),
+    row("language", "zh-cmn-Hans", "languages", ["cmn"]),
+    row("language", "zh-min-nan", "languages", ["nan"]),
+    row("language", "cmn-Hans-CN", "languages", ["cmn"]),
+]
+
+NEXT_TYPES = [
+    # Russian: GOST 7.0.100-2018 material designations
+    row("type", "Монография", "types", ["Text"]),
+    row("type", "Монография", "types_raw", ["Монография"]),  # the local term is kept
+    row("type", "Диссертация на соискание ученой степени кандидата наук", "types", ["Text"]),
+    row("type", "Аудиозапись", "types", ["Sound"]),
+    row("type", "Видеофильм", "types", ["MovingImage"]),
+    # Vietnamese: National Library of Vietnam
+    row("type", "Luận án", "types", ["Text"]),
+    row("type", "Luận án tiến sĩ", "types", ["Text"]),
+    row("type", "Ghi âm", "types", ["Sound"]),
+    row("type", "Bản đồ", "types", ["StillImage"]),
+    row("type", "Phim", "types", ["MovingImage"]),
+    # Thai: Thai Library Association terms
+    row("type", "แผนที่", "types", ["StillImage"]),
+    row("type", "ต้นฉบับตัวเขียน", "types", ["Text"]),
+    row("type", "บันทึกเสียง", "types", ["Sound"]),
+    row("type", "ภาพยนตร์", "types", ["MovingImage"]),
+    # Persian and Arabic: National Library of Iran, Arab union catalogue
+    row("type", "پایان‌نامه", "types", ["Text"]),
+    row("type", "پایان‌نامه کارشناسی ارشد", "types", ["Text"]),
+    row("type", "کتاب صوتی", "types", ["Sound"]),
+    row("type", "رسالة ماجستير", "types", ["Text"]),
+    row("type", "تسجيل صوتي", "types", ["Sound"]),
+    # Chinese: CNMARC / CALIS material types
+    row("type", "录音", "types", ["Sound"]),
+    row("type", "博士学位论文", "types", ["Text"]),
+    row("type", "舆图", "types", ["StillImage"]),
+    row("type", "电影", "types", ["MovingImage"]),
+    # Malay and Indonesian: PNM and Perpusnas MARC guides
+    row("type", "Rakaman bunyi", "types", ["Sound"]),
+    row("type", "Rakaman video", "types", ["MovingImage"]),
+    row("type", "Tesis (Sarjana)", "types", ["Text"]),
+    row("type", "Monograf", "types", ["Text"]),
+]
+
 CASES = TITLES + NAMES + DESCRIPTIONS + DATES + LANGUAGES + TYPES + IDENTIFIERS + LICENSES
 CASES += SCRIPTS
-NEXT_TIER = NEXT_DATES + NEXT_EAST_ASIAN
+NEXT_TIER = NEXT_DATES + NEXT_EAST_ASIAN + NEXT_LICENSES + NEXT_IDENTIFIERS + NEXT_LANGUAGES
+NEXT_TIER += NEXT_TYPES
 CASES += NEXT_TIER
 
 

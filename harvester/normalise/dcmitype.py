@@ -12,7 +12,13 @@ import functools
 import re
 from collections.abc import Iterable
 
-from harvester.normalise.data import TYPE_KEYWORDS, TYPE_PHRASES, TYPE_TERMS
+from harvester.normalise.data import (
+    LOCAL_TYPE_PHRASES,
+    LOCAL_TYPE_TERMS,
+    TYPE_KEYWORDS,
+    TYPE_PHRASES,
+    TYPE_TERMS,
+)
 from harvester.normalise.languages import lookup_key
 
 DCMI_TYPES: tuple[str, ...] = (
@@ -50,8 +56,22 @@ def _keywords() -> dict[str, str]:
 
 @functools.cache
 def _terms() -> dict[str, str]:
-    """TYPE_TERMS with keys in lookup form (case-folded, Arabic letters unified)."""
-    return {lookup_key(term): dcmi for term, dcmi in TYPE_TERMS.items()}
+    """TYPE_TERMS and LOCAL_TYPE_TERMS with keys in lookup form (case-folded, Arabic letters
+    unified)."""
+    terms = {lookup_key(term): dcmi for term, dcmi in LOCAL_TYPE_TERMS.items()}
+    terms.update((lookup_key(term), dcmi) for term, dcmi in TYPE_TERMS.items())
+    return terms
+
+
+@functools.cache
+def _local_phrases() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex of the local phrases (lookup form), and {phrase: DCMI type}."""
+    phrases = {lookup_key(phrase): dcmi for phrase, dcmi in LOCAL_TYPE_PHRASES.items()}
+    spaced = "|".join(
+        re.escape(p) if re.search("[\u0e00-\u0eff\u3000-\u9fff]", p) else rf"(?<!\w){re.escape(p)}"
+        for p in sorted(phrases, key=len, reverse=True)
+    )
+    return re.compile(spaced), phrases
 
 
 @functools.lru_cache(maxsize=4096)
@@ -70,6 +90,9 @@ def dcmi_type(value: str) -> str | None:
     for phrase, dcmi in TYPE_PHRASES.items():
         if phrase in words:
             return dcmi
+    pattern, phrases = _local_phrases()
+    if local := pattern.search(words):
+        return phrases[local[0]]
     keywords = _keywords()
     found = None
     for word in _WORD.findall(words):

@@ -12,6 +12,10 @@ Rules (decided here, relied on by the index):
   "prefix/suffix"; URNs keep their scheme ("urn:nbn:...").
 - Crossref Funder Registry ids (DOI prefix 10.13039) identify funders, not works, and are
   skipped in running text (Zenodo writes one per grant into dc:description).
+- A DOI sent percent-encoded ("10.1000%2Fabc", as URL-building systems write it) is decoded.
+- ISBN and ISSN labels in the members' scripts count as "ISBN"/"ISSN": Persian شابک/شاپا,
+  Arabic ردمك/ردمد, Chinese 书号/國際標準書號/国际标准刊号, with full-width colons and any
+  script's digits; the checksum is checked all the same.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from stdnum import isbn as stdnum_isbn
 from stdnum import issn as stdnum_issn
 
 from harvester.models import IDENTIFIER_KINDS
+from harvester.normalise.dates import fold_digits
 
 # Whole-value forms.
 _DOI = re.compile(
@@ -63,6 +68,17 @@ _ISSN_IN_TEXT = re.compile(
     r"ISSN(?:(?<!\wISSN)|(?<=eISSN)(?<!\weISSN))(?:-L)?\s*:?\s*(\d{4}\s?-?\s?\d{3}[\dX])(?![0-9])"
 )
 
+# ISBN and ISSN labels of the alliance's catalogues: Persian شابک (shābak, ISBN) and شاپا
+# (shāpā, ISSN) as the National Library of Iran prints them; Arabic ردمك (ISBN) and ردمد (ISSN)
+# as the Arab national libraries do; Chinese 书号 (GB/T 5795 "book number") and the full
+# names of the ISBN and ISSN (国际标准书号, 国际标准连续出版物号, 国际标准刊号).
+_ISBN_LABELS = re.compile(
+    r"شابک|شابك|ردمك|ردمک|国际标准书号|國際標準書號|书号|書號|ＩＳＢＮ|ISBN\s*[-‐]?\s*(?:1[03])?\s*："
+)
+_ISSN_LABELS = re.compile(
+    r"شاپا|ردمد|国际标准连续出版物号|國際標準連續出版品號|国际标准刊号|國際標準期刊號|ＩＳＳＮ|ISSN\s*："
+)
+_PERCENT_SLASH = re.compile("%2f", re.IGNORECASE)
 _FUNDER_PREFIX = "10.13039/"
 _TRAILING = ".,;:'\"]}>"
 
@@ -164,8 +180,20 @@ def valid_issn(value: str) -> str | None:
 _Found = dict[str, dict[str, None]]
 
 
+def _relabel(value: str) -> str:
+    """ISBN/ISSN labels in other scripts as "ISBN "/"ISSN ", digits and colons folded."""
+    if _ISBN_LABELS.search(value) or _ISSN_LABELS.search(value):
+        value = _ISSN_LABELS.sub("ISSN ", _ISBN_LABELS.sub("ISBN ", value))
+        return " ".join(fold_digits(value).replace("：", ":").split())
+    return value
+
+
 def _classify_whole(value: str) -> tuple[str, str] | None:
     """(kind, identifier) of a value that is one identifier; None when it is not one."""
+    if not value.isascii():
+        value = _relabel(value)
+    if "%" in value and "10." in value:  # "10.1000%2Fabc": a DOI percent-encoded
+        value = _PERCENT_SLASH.sub("/", value)
     if "10." in value and (match := _DOI.fullmatch(value)):
         return "doi", clean_doi(match[1])
     head = value[:24].casefold()
@@ -205,7 +233,7 @@ def _scan_text(text: str, found: _Found) -> bool:
     """Pick self-identifying identifiers out of running text; True when any was found.
 
     Each kind is looked for only when a cheap substring test finds its marker: "10." for
-    DOIs, "hdl" for handles, "rn:" for URNs, "SN" for the printed labels ISBN and ISSN
+    DOIs, "hdl" for handles, "rn:" for URNs, "BN"/"SN" for the printed labels ISBN and ISSN
     (running text is expected to print them in capitals, as ISBD and imprints do).
 
     A one-character test runs at memchr speed, a longer one ten times slower (1 µs on a
@@ -213,6 +241,10 @@ def _scan_text(text: str, found: _Found) -> bool:
     its kind contains: "/" (DOI and handle suffixes), ":" (URNs), "N" (ISBN and ISSN).
     """
     added = False  # even an identifier already in `found` counts
+    if not text.isascii():
+        text = _relabel(text)
+    if "%" in text and "10." in text:
+        text = _PERCENT_SLASH.sub("/", text)
     if "/" in text:
         if "10." in text:
             for match in _DOI_IN_TEXT.finditer(text):
@@ -229,7 +261,7 @@ def _scan_text(text: str, found: _Found) -> bool:
         for match in _URN_IN_TEXT.finditer(text):
             found.setdefault("urn", {})["urn:nbn:" + _trim(match[0][8:])] = None
             added = True
-    if "N" in text and "SN" in text:
+    if "N" in text and ("BN" in text or "SN" in text):  # ISBN, ISSN
         for match in _ISBN_IN_TEXT.finditer(text):
             if isbn := valid_isbn13(match[1]):
                 found.setdefault("isbn", {})[isbn] = None

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from harvester.normalise.data import (
     DEPRECATED_LANGUAGE_CODES,
+    GRANDFATHERED_TAGS,
     LANGUAGE_NAMES,
     LANGUAGE_WORD_PREFIXES,
     LANGUAGE_WORD_SUFFIXES,
@@ -24,6 +25,8 @@ from harvester.normalise.text import clean_text
 
 # BCP 47 / POSIX locale: primary subtag, then region/script/variant subtags.
 _TAG = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]{1,8})*(?:\.[a-z0-9-]+)?(?:@[a-z]+)?")
+# A qualifier after the name: "Chinese (Simplified)", "Persian (Farsi)", "Uzbek [Latin]".
+_QUALIFIED = re.compile(r"(.+?)\s*[(\[]([^()\[\]]+)[)\]]")
 _SEPARATORS = re.compile(r"\s*(?:[;,/|+&]|\band\b|\bet\b|\bи\b|和)\s*")
 # Apostrophes people type for the Uzbek oʻ/gʻ letters.
 _APOSTROPHES = str.maketrans(dict.fromkeys("ʻʼ‘’`´ʹ", "'"))
@@ -86,6 +89,15 @@ def _tables() -> tuple[dict[str, str], dict[str, str]]:
     return codes, names
 
 
+@functools.cache
+def _affixes() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The words for "language" in lookup form (Arabic-script letters unified)."""
+    return (
+        tuple(word.casefold().translate(_ARABIC_VARIANTS) for word in LANGUAGE_WORD_PREFIXES),
+        tuple(word.casefold().translate(_ARABIC_VARIANTS) for word in LANGUAGE_WORD_SUFFIXES),
+    )
+
+
 def _lookup_one(key: str) -> str | None:
     """One language (already a lookup key) to its code, or None."""
     codes, names = _tables()
@@ -95,14 +107,31 @@ def _lookup_one(key: str) -> str | None:
         return names[key]
     tag = _TAG.fullmatch(key)
     if tag:
-        return codes.get(tag.group(1))
-    for prefix in LANGUAGE_WORD_PREFIXES:
-        if key.startswith(prefix) and key[len(prefix) :] in names:
-            return names[key[len(prefix) :]]
-    for suffix in LANGUAGE_WORD_SUFFIXES:
-        if key.endswith(suffix) and key[: -len(suffix)] in names:
-            return names[key[: -len(suffix)]]
+        return _tag_language(key, tag.group(1), codes)
+    prefixes, suffixes = _affixes()
+    for prefix in prefixes:
+        if key.startswith(prefix) and key[len(prefix) :].strip() in names:
+            return names[key[len(prefix) :].strip()]
+    for suffix in suffixes:
+        if key.endswith(suffix) and key[: -len(suffix)].strip() in names:
+            return names[key[: -len(suffix)].strip()]
+    qualified = _QUALIFIED.fullmatch(key)
+    if qualified:  # the name, else the qualifier when it is the name ("(Farsi)")
+        return _lookup_one(qualified[1]) or _lookup_one(qualified[2].strip())
     return None
+
+
+def _tag_language(key: str, primary: str, codes: dict[str, str]) -> str | None:
+    """The language of a BCP 47 tag: its primary subtag, or an extended language subtag
+    ("zh-yue-HK" is Cantonese, RFC 5646 section 2.2.2), or a grandfathered tag's language."""
+    if key.replace("_", "-") in GRANDFATHERED_TAGS:
+        return GRANDFATHERED_TAGS[key.replace("_", "-")]
+    subtags = key.replace("_", "-").split("-")
+    if len(subtags) > 1 and len(subtags[1]) == 3 and subtags[1].isalpha():
+        extended = codes.get(subtags[1])
+        if extended is not None and len(primary) == 2:
+            return extended
+    return codes.get(primary)
 
 
 @functools.lru_cache(maxsize=8192)

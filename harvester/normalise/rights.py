@@ -4,8 +4,12 @@ Creative Commons licences arrive as URLs (http or https, with or without "/legal
 "deed.xx"), SPDX ids ("CC-BY-4.0"), short names ("CC BY-NC-SA 3.0", "cc-by") and full
 English names ("Creative Commons Attribution Non Commercial 4.0 International", or without
 "Creative Commons"). They become https://creativecommons.org/licenses/<code>/<version>/,
-with no version when none is given. RightsStatements.org statements become their
-http://rightsstatements.org/vocab/<id>/<version>/ URI, the form the consortium defines.
+with no version when none is given. Ported and IGO licences keep their jurisdiction
+("CC BY-NC 3.0 IGO" -> .../by-nc/3.0/igo/, "/licenses/by/2.5/cn/"): a ported licence is a
+different legal text, so a jurisdiction that cannot be placed gives no licence rather than
+the unported neighbour. RightsStatements.org statements (URI, label or bare id "InC-EDU")
+become their http://rightsstatements.org/vocab/<id>/<version>/ URI, the form the consortium
+defines.
 """
 
 from __future__ import annotations
@@ -32,6 +36,41 @@ _RS_IDS = {statement.casefold(): statement for statement in RIGHTS_STATEMENT_LAB
 _WORDS = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 _VERSION = re.compile(r"(?<![0-9.])v?([1-4]\.[05])(?![0-9])")
 # Two open-source licences Zenodo's software records carry, with their stewards' URIs.
+# Jurisdictions of the Creative Commons ported licences (versions 1.0 to 3.0; 4.0 has none)
+# and the intergovernmental-organisation licences (3.0 only), as creativecommons.org lists them
+# at https://creativecommons.org/licenses/?lang=en ("ported licenses"); the alliance's members'
+# names for their jurisdiction map to its code.
+_PORT_CODES = (
+    "am ar at au az be bg br ca ch cl cn co cr cz de dk ec ee eg es fi fr ge gr gt hk hr hu ie "
+    "igo il in it jp kr lu mk mt mx my nl no nz pe ph pl pr pt ro rs scotland se sg si th tw ug "
+    "uk us ve vn za"
+)
+CC_PORTS: frozenset[str] = frozenset(_PORT_CODES.split())
+_PORT_NAMES = {
+    "china mainland": "cn",
+    "china": "cn",
+    "taiwan": "tw",
+    "hong kong": "hk",
+    "japan": "jp",
+    "korea": "kr",
+    "south korea": "kr",
+    "thailand": "th",
+    "malaysia": "my",
+    "singapore": "sg",
+    "philippines": "ph",
+    "vietnam": "vn",
+    "viet nam": "vn",
+    "india": "in",
+    "israel": "il",
+    "armenia": "am",
+    "azerbaijan": "az",
+    "georgia": "ge",
+    "egypt": "eg",
+    "united states": "us",
+    "intergovernmental organisation": "igo",
+    "intergovernmental organization": "igo",
+}
+_GENERIC = frozenset({"unported", "generic", "international", "license", "licence", "deed"})
 _MIT = re.compile(r"^(?:the )?mit(?: license| licence)?$|opensource\.org/licenses?/mit\b")
 _APACHE = re.compile(r"apache(?: software)? licen[cs]e,? (?:version )?2\.0|apache\.org/licenses/")
 
@@ -84,7 +123,43 @@ def _from_cc_text(key: str) -> str | None:
     if sharealike and noderivatives:
         return None
     code = "by" + "-nc" * noncommercial + "-nd" * noderivatives + "-sa" * sharealike
-    return _cc_uri(code, version)
+    port = _port(words, text, version)
+    if port == "":
+        return None
+    return _cc_uri(code, version, port)
+
+
+def _port(words: list[str], text: str, version: str | None) -> str | None:
+    """The jurisdiction a licence name gives after its version ("3.0 IGO", "2.5 China
+    Mainland"): its code, None for none (unported), "" for one no licence exists for."""
+    named = "igo" if "igo" in words else None
+    if version is not None and version in words:
+        following = words[words.index(version) + 1 : words.index(version) + 3]
+        if following and following[0] in CC_PORTS:
+            named = following[0]
+        elif following:
+            named = _PORT_NAMES.get(" ".join(following)) or _PORT_NAMES.get(following[0], named)
+    if named is None:
+        return None
+    if version is None or version == "4.0" or (named == "igo" and version != "3.0"):
+        return ""  # no such licence: CC 4.0 is not ported, IGO licences exist for 3.0 only
+    return named
+
+
+# The dash between a statement's two parts, typed as an en or em dash, a spaced hyphen or a
+# colon; hyphens inside words ("Non-Commercial", "Rights-holder(s)") stay.
+_DASHES = re.compile(r"\s*[–—]\s*|\s+[-‐‑]\s*|\s*:\s*")
+
+
+def _rights_statement(key: str) -> str | None:
+    """A RightsStatements.org statement named by its label ("In Copyright – Educational Use
+    Permitted", any dash or a colon) or its id alone ("InC-EDU", "rightsstatements InC")."""
+    label = key if key in RIGHTS_STATEMENT_LABELS else _DASHES.sub(" - ", key)
+    if label in RIGHTS_STATEMENT_LABELS:
+        return RIGHTS_STATEMENT_LABELS[label]
+    bare = key.removeprefix("rightsstatements.org").removeprefix("rightsstatements").strip(" :")
+    bare = bare.removesuffix("1.0").strip(" /")
+    return _RS_IDS.get(bare)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -101,8 +176,9 @@ def licence_uri(value: str) -> str | None:
         if rs is None or statement is None:
             return None
         return f"http://rightsstatements.org/vocab/{statement}/{rs[2]}/"
-    if key in RIGHTS_STATEMENT_LABELS:
-        return f"http://rightsstatements.org/vocab/{RIGHTS_STATEMENT_LABELS[key]}/1.0/"
+    statement = _rights_statement(key)
+    if statement is not None:
+        return f"http://rightsstatements.org/vocab/{statement}/1.0/"
     if key in PUBLIC_DOMAIN_PHRASES:
         return PUBLIC_DOMAIN_MARK
     if "cc" in key or "attribution" in key or "creative" in key:
