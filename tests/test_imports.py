@@ -49,6 +49,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "link.run": ({"models", "errors", "normalise", "store"}, set()),
     "export": (set(), set()),
     "export.writers": ({"models"}, {"lxml"}),
+    "export.parquet": ({"models"}, {"pyarrow"}),
     "export.run": ({"models", "errors", "store"}, set()),
     # The client adapter: protocol (client), HTTP (transport), parsing (xmlsafe).
     "oai": ({"models", "errors", "normalise", "__init__"}, {"sickle", "lxml", "requests"}),
@@ -70,6 +71,7 @@ OWNERS = {
     "requests": {"oai.transport"},
     "sqlite_utils": {"store"},
     "waitress": {"serve.server"},
+    "pyarrow": {"export.parquet"},
 }
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from harvester.errors import HarvesterError
 from harvester.export import writers as export
 from harvester.models import NORMALISED_FIELDS
 from harvester.store import ExportSelection, Store
 
-FORMATS = ("jsonl", "csv", "xml")
+FORMATS = ("jsonl", "csv", "xml", "parquet")
 Writer = Callable[[Iterator[dict[str, Any]], TextIO], int]
 
 
@@ -72,6 +73,8 @@ def write_export(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the export to `output` (atomically: a temporary file renamed at the end) or stdout."""
+    if request.format == "parquet":
+        return _write_parquet(store, request, priority, output, progress)
     write: Callable[[Iterator[Any], TextIO], int]
     if request.format == "jsonl":
         items: Iterator[Any] = jsonl_lines(store, request, priority)
@@ -85,6 +88,27 @@ def write_export(
         return write(items, sys.stdout)
     with _atomic_text(output) as out:
         return write(items, out)
+
+
+def _write_parquet(
+    store: Store,
+    request: ExportRequest,
+    priority: Mapping[str, int],
+    output: Path | None,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Parquet rows: the JSON Lines shapes (tombstones too), written in row groups."""
+    from harvester.export.parquet import write_parquet  # pyarrow loads only when asked for
+
+    if output is None:
+        raise HarvesterError("Parquet is a binary format: name the file with -o FILE")
+    shaped = (
+        export.export_row(row, include_dc=not request.merged)
+        for row in export_rows(store, request, priority)
+    )
+    rows: Iterator[Any] = _counting(shaped, progress) if progress is not None else shaped
+    with _atomic(output, binary=True) as out:
+        return write_parquet(rows, out, merged=request.merged)
 
 
 def _write_lines(lines: Iterator[str], out: TextIO) -> int:
@@ -111,13 +135,22 @@ def _counting(items: Iterator[Any], progress: Callable[[int], None]) -> Iterator
         yield item
 
 
+def _atomic_text(path: Path) -> contextlib.AbstractContextManager[TextIO]:
+    return _atomic(path, binary=False)
+
+
 @contextlib.contextmanager
-def _atomic_text(path: Path) -> Iterator[TextIO]:
+def _atomic(path: Path, *, binary: bool) -> Iterator[Any]:
     """A file that appears under its final name only when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+        opened = (
+            os.fdopen(handle, "wb")
+            if binary
+            else os.fdopen(handle, "w", encoding="utf-8", newline="")
+        )
+        with opened as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
