@@ -134,3 +134,8 @@ def test_hijri_dates_outside_the_umm_al_qura_tables_use_the_tabular_calendar() -
     assert dates._hijri_date(1200, 1, 1) == datetime.date(1785, 11, 4)
     assert dates._hijri_date(1300, 1, 1) == datetime.date(1882, 11, 12)
     assert dates.hijri_year_to_gregorian(1200) == 1786
+
+
+def test_hijri_dates_past_the_gregorian_year_9999_give_no_date() -> None:
+    assert dates._hijri_date(9670, 10, 1) is None
+    assert dates._to_gregorian(dates.HIJRI, dates._Parts(9670, 0, 0)) is None

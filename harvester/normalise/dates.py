@@ -17,6 +17,7 @@ as the year; years after the current one are dropped.
 from __future__ import annotations
 
 import calendar as _calendar
+import contextlib
 import datetime
 import functools
 import re
@@ -171,7 +172,8 @@ def _hijri_date(year: int, month: int, day: int) -> datetime.date | None:
         y, m, d = Hijri(year, month, day).to_gregorian().datetuple()
     except OverflowError:
         if 1 <= month <= 12 and 1 <= day <= 30 and year > 0:
-            return _tabular_hijri(year, month, day)
+            with contextlib.suppress(ValueError):  # past Gregorian 9999: no date
+                return _tabular_hijri(year, month, day)
         return None
     except ValueError:
         return None
@@ -228,7 +230,8 @@ def _to_gregorian(calendar: str, parts: _Parts) -> _Parts | None:
                 return _Parts(converted.year, converted.month, converted.day)
             if converted is not None:  # a lunar month straddles two Gregorian months
                 return _Parts(converted.year, 0, 0)
-        return _Parts(hijri_year_to_gregorian(year), 0, 0)
+        with contextlib.suppress(ValueError):  # past Gregorian 9999: no year
+            return _Parts(hijri_year_to_gregorian(year), 0, 0)
     return None
 
 
