@@ -49,7 +49,7 @@ def test_identifiers_licence_landing_page_and_cluster(client: Client, landing_ur
 
 
 def test_the_harvested_xml_is_escaped_and_collapsible(client: Client):
-    html = client.get("/record/test-silk/oai:test:x1").text
+    html = client.get("/record/test-archive/oai:test:x1").text
     raw = re.search(r'<details class="raw">.*?</details>', html, re.S)
     assert raw and "&lt;dc:title&gt;" in raw.group(0)
     assert "<script" not in html.lower() and "<img" not in html

@@ -78,15 +78,6 @@ def sample_members(landing: str) -> list[tuple[Source, Repository]]:
                 identifier=[f"{landing}/item/zh1", f"https://doi.org/{DOI}"],
                 rights="https://creativecommons.org/licenses/by/4.0/",
             ),
-            _record(
-                "x1",
-                title=HOSTILE_TITLE,
-                creator="<img src=x onerror=alert(1)>",
-                description="</textarea><script>alert('description')</script>",
-                date="2001",
-                language="eng",
-                type="Text",
-            ),
             ServedRecord("oai:test:gone", "2025-02-01T00:00:00Z", "", deleted=True),
         ],
     )
@@ -102,6 +93,15 @@ def sample_members(landing: str) -> list[tuple[Source, Repository]]:
                 language="zho",
                 type="Text",
                 identifier=[f"doi:{DOI}"],
+            ),
+            _record(
+                "x1",
+                title=HOSTILE_TITLE,
+                creator="<img src=x onerror=alert(1)>",
+                description="</textarea><script>alert('description')</script>",
+                date="2001",
+                language="eng",
+                type="Text",
             ),
         ],
     )
