@@ -264,3 +264,32 @@ def test_static_files_are_served_with_headers(client: Client):
     assert response.headers["Content-Type"].startswith("text/css")
     assert "Noto Sans CJK SC" in response.text
     assert client.get("/static/../web/app.py").status_code == 404
+
+
+def test_results_come_without_counts_when_counting_takes_too_long(web_index: Path, monkeypatch):
+    from harvester.serve.web import views
+    from harvester.store.readonly import QueryTimeout
+
+    def too_slow(*args: object, **kwargs: object) -> None:
+        raise QueryTimeout("the query took longer than 1.0 s")
+
+    monkeypatch.setattr(views, "facet_counts", too_slow)
+    client = Client(create_web_app(web_index, warm=False))
+    response = client.get("/", query_string={"q": "the", "lang": "en"})
+    assert response.status_code == 200
+    assert len(found(response)) == 20
+    assert "Too many records match to count them" in response.text
+    assert 'id="facet-' not in response.text
+    assert 'rel="next"' in response.text  # paging still goes on
+
+
+def test_a_nested_deadline_gives_way_to_the_outer_one(web_index: Path):
+    index = ReadOnlyIndex(web_index)
+    with index.deadline(30):
+        outer = index._deadline
+        with index.deadline(0.5):
+            assert index._deadline is not None and outer is not None
+            assert index._deadline < outer
+        assert index._deadline == outer
+    assert index._deadline is None
+    index.close()

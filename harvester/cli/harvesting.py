@@ -256,4 +256,8 @@ def demo(database: Path | None, verbose: bool, quiet: bool) -> None:
         click.echo(f"\nIndex written to {db}. Look at it with:")
         click.echo(f"  harvester status --db {db}")
         click.echo(f"  sqlite3 {db} 'select source, title, date_raw from records limit 5'")
+        serve = config.serve
+        click.echo("See it in a browser (search, facets, record pages):")
+        click.echo(f"  harvester serve --db {db}")
+        click.echo(f"  then open http://{serve.host}:{serve.port}/")
     sys.exit(exit_status(results))

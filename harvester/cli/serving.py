@@ -60,6 +60,7 @@ def serve_command(
 
         def started(url: str) -> None:
             click.echo(f"Serving {config.settings.database} at {url}oai (Ctrl-C to stop)")
+            click.echo(f"The web page: {url}")
 
         serve(app, settings.host, settings.port, started)
     click.echo("Stopped.", err=True)

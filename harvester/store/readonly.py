@@ -44,17 +44,24 @@ class ReadOnlyIndex:
         return int(self._deadline is not None and time.monotonic() > self._deadline)
 
     @contextmanager
-    def deadline(self, seconds: float) -> Iterator[sqlite_utils.Database]:
-        """Every query inside must finish within `seconds` of entering, or QueryTimeout."""
-        self._deadline = time.monotonic() + seconds
+    def deadline(self, seconds: float | None) -> Iterator[sqlite_utils.Database]:
+        """Every query inside must finish within `seconds` of entering, or QueryTimeout.
+
+        Nested, the earlier of the two deadlines holds inside and the outer one after. None
+        sets no deadline of its own.
+        """
+        outer = self._deadline
+        if seconds is not None:
+            mine = time.monotonic() + seconds
+            self._deadline = mine if outer is None else min(outer, mine)
         try:
             yield self.db
         except sqlite3.OperationalError as exc:
             if "interrupted" in str(exc):
-                raise QueryTimeout(f"the query took longer than {seconds:g} s") from None
+                raise QueryTimeout(f"the query took longer than {seconds} s") from None
             raise
         finally:
-            self._deadline = None
+            self._deadline = outer
 
     def close(self) -> None:
         self.db.close()

@@ -22,6 +22,8 @@ from werkzeug.wrappers import Request, Response
 from harvester.serve.web import views
 from harvester.serve.web.i18n import LOCALES, negotiate, translations
 from harvester.serve.web.params import BadParameter
+from harvester.serve.web.wholeindex import WholeIndexCounts
+from harvester.store.facets import generation
 from harvester.store.readonly import QueryTimeout, ReadOnlyIndex
 
 log = logging.getLogger(__name__)
@@ -48,15 +50,24 @@ URLS = Map(
     ],
     strict_slashes=False,
 )
-QUERY_SECONDS = 2.0
+QUERY_SECONDS = 2.0  # a request's queries together
+FACET_SECONDS = 1.0  # counting facets, within that; past it the results come without counts
 
 
 class WebApp:
     """Search, record, members and statistics pages over one index, read-only."""
 
-    def __init__(self, db_path: Path | str, *, query_seconds: float = QUERY_SECONDS) -> None:
+    def __init__(
+        self,
+        db_path: Path | str,
+        *,
+        query_seconds: float = QUERY_SECONDS,
+        facet_seconds: float = FACET_SECONDS,
+    ) -> None:
         self.db_path = Path(db_path)
         self.query_seconds = query_seconds
+        self.facet_seconds = facet_seconds
+        self.whole_index = WholeIndexCounts(self.db_path)
         self._local = threading.local()
         self.cache = views.Cache()
         self.environments = {locale: _environment(locale) for locale in LOCALES}
@@ -111,6 +122,18 @@ def _environment(locale: str) -> Environment:
     return env
 
 
-def create_web_app(db_path: Path | str, *, query_seconds: float = QUERY_SECONDS) -> WebApp:
-    """The web page over the index at `db_path`, as a WSGI application."""
-    return WebApp(db_path, query_seconds=query_seconds)
+def create_web_app(
+    db_path: Path | str,
+    *,
+    query_seconds: float = QUERY_SECONDS,
+    facet_seconds: float = FACET_SECONDS,
+    warm: bool = True,
+) -> WebApp:
+    """The web page over the index at `db_path`, as a WSGI application.
+
+    `warm` starts counting the whole index at once, so the first visitor gets facets.
+    """
+    app = WebApp(db_path, query_seconds=query_seconds, facet_seconds=facet_seconds)
+    if warm:
+        app.whole_index.get(generation(app.index().db))
+    return app

@@ -29,7 +29,7 @@ from harvester.serve.web.params import MAX_RESULTS, BadParameter, SearchParams, 
 from harvester.store.facets import FacetCounts, browse, facet_counts, generation
 from harvester.store.pages import cluster_members, harvest_history, member_table, record
 from harvester.store.pages import sources as member_sources
-from harvester.store.readonly import Database
+from harvester.store.readonly import Database, QueryTimeout
 from harvester.store.reads import search as ranked_search
 
 if TYPE_CHECKING:
@@ -48,6 +48,10 @@ class Cache:
         self._entries: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
         self.size = size
+
+    def peek(self, key: Hashable) -> Any:
+        with self._lock:
+            return self._entries.get(key)
 
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._lock:
@@ -129,13 +133,33 @@ def _sources(page: Page, db: Database) -> dict[str, dict[str, Any]]:
     return result
 
 
-def _counts(page: Page, db: Database, params: SearchParams) -> FacetCounts:
-    """Facet counts of the match set; cached, since paging through one search repeats them."""
-    key = (params.q, params.filters)
-    counts: FacetCounts = _cached(
-        page, db, "facets", key, lambda: facet_counts(db, params.q, params.filters)
-    )
-    return counts
+def _counts(page: Page, db: Database, params: SearchParams) -> FacetCounts | None:
+    """Exact facet counts of the match set, or None when they cannot be had in time.
+
+    Counting costs time in proportion to the matches. Within FACET_SECONDS they are counted
+    and cached (paging through one search repeats them); a query matching a large share of a
+    big index gets its results without counts rather than a slow page. The counts of the
+    whole index come from a background count (see WholeIndexCounts).
+    """
+    current = generation(db)
+    whole = not params.q and not params.filtered
+    if whole:
+        ready = page.app.whole_index.get(current)
+        if ready is not None:
+            return ready
+    key = (current, "facets", params.q, params.filters)
+    cache = page.app.cache
+    found: FacetCounts | None = cache.peek(key)
+    if found is not None:
+        return found
+    try:
+        with page.app.index().deadline(page.app.facet_seconds):
+            counts = facet_counts(db, params.q, params.filters)
+    except QueryTimeout:
+        return None
+    if whole:  # a small index: counted in time, no need to wait for the background count
+        page.app.whole_index.put(current, counts)
+    return cache.get(key, lambda: counts)
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -147,19 +171,25 @@ def search(page: Page, db: Database) -> Response:
     for name in params.sources:
         if name not in members:
             raise BadParameter(f"there is no member named {name!r}")
-    counts = _counts(page, db, params)
     if params.q:
         hits = ranked_search(db, params.q, params.filters, params.offset + params.limit)
         hits = hits[params.offset :]
     else:
         hits = browse(db, params.filters, params.limit, params.offset)
-    pages = min(math.ceil(counts.total / params.limit), MAX_RESULTS // params.limit)
+    counts = _counts(page, db, params)
+    if counts is not None:
+        total: int | None = counts.total
+        known = counts.total
+    else:  # not counted: offer the pages the hits so far reach, and one more if this is full
+        total = None
+        known = params.offset + len(hits) + (1 if len(hits) == params.limit else 0)
+    pages = min(math.ceil(known / params.limit), MAX_RESULTS // params.limit)
     return page.render(
         "search.html",
         params=params,
         hits=[_hit(page, hit, members) for hit in hits],
-        total=counts.total,
-        facets=_facets(page, params, counts, members),
+        total=total,
+        facets=_facets(page, params, counts, members) if counts is not None else [],
         active=_active_filters(page, params, members),
         pages=pages,
         page_numbers=_page_window(params.page, pages),
@@ -418,7 +448,10 @@ def members(page: Page, db: Database) -> Response:
 def stats(page: Page, db: Database) -> Response:
     locale = page.locale
     everything = SearchParams(lang=page.lang_param)
-    counts = _counts(page, db, everything).counts
+    whole = _counts(page, db, everything)
+    if whole is None:
+        return page.render("stats.html", charts=[], history=[], counting=True)
+    counts = whole.counts
     members = _sources(page, db)
     by_country: dict[str, int] = {}
     for name, n in counts["source"].items():
