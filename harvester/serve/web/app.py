@@ -135,5 +135,6 @@ def create_web_app(
     """
     app = WebApp(db_path, query_seconds=query_seconds, facet_seconds=facet_seconds)
     if warm:
-        app.whole_index.get(generation(app.index().db))
+        with app.index().deadline(None) as db:
+            app.whole_index.get(generation(db))
     return app

@@ -58,8 +58,9 @@ class WholeIndexCounts:
         try:
             index = ReadOnlyIndex(self.db_path)
             try:
-                counted = generation(index.db)
-                counts = facet_counts(index.db, "", SearchFilters())
+                with index.deadline(None) as db:
+                    counted = generation(db)
+                    counts = facet_counts(db, "", SearchFilters())
             finally:
                 index.close()
         except Exception:
