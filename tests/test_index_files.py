@@ -155,10 +155,12 @@ def test_read_commands_on_a_missing_index_say_so_and_create_nothing(tmp_path: Pa
 
 
 def as_other_user(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user who may read the index but not write it or its directory.
+    """Run the CLI where it may read the index but not write it or its directory.
 
-    The tests run as root, which ignores file permissions, so the command runs as `nobody`
-    (setpriv); run as anyone else, the directory is simply made read-only for ourselves.
+    The directory and its files are made read-only. Root ignores file permissions through its
+    capabilities, so as root the command runs without them (setpriv drops CAP_DAC_OVERRIDE and
+    CAP_DAC_READ_SEARCH): still root, so it can read the interpreter and the checkout wherever
+    they live, but bound by the permission bits like anyone else.
     """
     command = [sys.executable, "-m", "harvester", *args]
     env = {**os.environ, "HOME": str(cwd), "PYTHONDONTWRITEBYTECODE": "1"}
@@ -166,13 +168,17 @@ def as_other_user(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str
         setpriv = shutil.which("setpriv")
         if setpriv is None:
             pytest.skip("running as root without setpriv: cannot drop write permission")
-        command = [setpriv, "--reuid=nobody", "--regid=nogroup", "--clear-groups", *command]
-        return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
+        command = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", *command]
+    modes = {path: path.stat().st_mode for path in cwd.iterdir()}
+    for path in modes:
+        path.chmod(0o444)
     cwd.chmod(0o555)
     try:
         return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env)
     finally:
         cwd.chmod(0o755)
+        for path, mode in modes.items():
+            path.chmod(mode)
 
 
 @pytest.mark.parametrize("command", READERS, ids=" ".join)
