@@ -230,10 +230,23 @@ def _parse_source(table: dict[str, Any], where: str, position: int) -> Source:
         values["sets"] = _check_sets(values["sets"], context)
     if not values.get("metadata_prefix", "oai_dc").strip():
         raise ConfigError(f"{context}: key 'metadata_prefix' must not be empty")
-    if "default_language" in values and not values["default_language"].strip():
-        raise ConfigError(f"{context}: key 'default_language' must not be empty")
+    if "default_language" in values:
+        _check_language(values["default_language"], context)
     values.setdefault("priority", position)
     return Source(**values)
+
+
+def _check_language(value: str, context: str) -> None:
+    """A default language that names no language would be accepted and then ignored."""
+    from harvester.normalise.languages import normalise_language  # lazy: start-up time
+
+    if not value.strip():
+        raise ConfigError(f"{context}: key 'default_language' must not be empty")
+    if normalise_language(value) is None:
+        raise ConfigError(
+            f"{context}: key 'default_language': {value!r} is not a language; "
+            "use an ISO 639 code or an English name, e.g. eng, ru or Persian"
+        )
 
 
 def _check_endpoint(endpoint: str, context: str) -> None:

@@ -11,6 +11,10 @@ class ConfigError(HarvesterError):
     """The configuration file is missing, unreadable or invalid."""
 
 
+class BadArgument(HarvesterError):
+    """A command-line value names something the index does not have (exit 2, like a bad option)."""
+
+
 class IndexUnusable(HarvesterError):
     """The index file is missing, not an index, someone else's database, or cannot be opened.
 

@@ -28,7 +28,8 @@ EVERYTHING = {
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "models": (set(), set()),
     "errors": (set(), set()),
-    "config": ({"models", "errors"}, set()),
+    # A source's default_language is checked against the language tables when it is read.
+    "config": ({"models", "errors", "normalise"}, set()),
     "normalise": (
         {"models", "normalise"},
         {

@@ -71,5 +71,5 @@ def test_renormalise_of_an_unknown_source_is_an_error(
 ):
     harvest_all(settings, [Source("a", server.add(repository("a", [], clock)))], HarvestOptions())
     result = CliRunner().invoke(cli, ["renormalise", "nope", "--db", str(settings.database)])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error: the index names the sources it has
     assert "no source named nope" in result.output

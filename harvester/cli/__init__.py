@@ -5,25 +5,11 @@ Library errors become one-sentence messages here, and only here; --verbose adds 
 
 from __future__ import annotations
 
-import sys
-
-import click
-
 from harvester.cli import harvesting, indexing, serving  # noqa: F401 - registers the commands
-from harvester.cli.common import Exit, cli
+from harvester.cli.common import cli
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
-    try:
-        cli.main(standalone_mode=False, prog_name="harvester")
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(Exit.INTERRUPTED)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(Exit.USAGE)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
-    sys.exit(Exit.OK)
+    cli.main(prog_name="harvester")

@@ -17,7 +17,7 @@ import click
 
 from harvester import __version__
 from harvester.config import default_config_path, load_config, load_config_or_defaults
-from harvester.errors import ConfigError, HarvesterError, IndexUnusable, LockHeld
+from harvester.errors import BadArgument, ConfigError, HarvesterError, IndexUnusable, LockHeld
 from harvester.models import Config, RunResult, Source
 
 
@@ -57,7 +57,40 @@ def output_options(func: F) -> F:
     )(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HarvesterGroup(click.Group):
+    """The command group; a usage error is one line naming the command, not a usage screen."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            super().main(args, prog_name, complete_var, False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = f"{exc.ctx.command_path}: " if exc.ctx is not None else ""
+            hint = f" (see {exc.ctx.command_path} --help)" if exc.ctx is not None else ""
+            click.echo(f"Error: {where}{exc.format_message()}{hint}", err=True)
+            sys.exit(Exit.USAGE)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("Interrupted.", err=True)
+            sys.exit(Exit.INTERRUPTED)
+        sys.exit(Exit.OK)
+
+
+@click.group(
+    name="harvester", cls=HarvesterGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
 @click.version_option(__version__, prog_name="harvester")
 def cli() -> None:
     """Harvest OAI-PMH catalogues of the Silk Road library alliance into one SQLite index."""
@@ -101,7 +134,7 @@ def select_sources(config: Config, names: Sequence[str]) -> list[Source]:
 def user_errors(verbose: bool) -> Iterator[None]:
     try:
         yield
-    except (ConfigError, IndexUnusable) as exc:
+    except (BadArgument, ConfigError, IndexUnusable) as exc:
         fail(str(exc), Exit.USAGE, verbose)
     except LockHeld as exc:
         fail(str(exc), Exit.LOCKED, verbose)

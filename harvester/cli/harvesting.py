@@ -12,12 +12,10 @@ from typing import Any
 import click
 
 from harvester.cli.common import (
-    Exit,
     ProgressLine,
     cli,
     config_options,
     exit_status,
-    fail,
     load_or_defaults,
     output_options,
     select_sources,
@@ -26,9 +24,11 @@ from harvester.cli.common import (
     summary_line,
     user_errors,
 )
+from harvester.cli.indexing import check_sources
+from harvester.cli.params import MOMENT, check_window
 from harvester.config import default_config_path, load_config
 from harvester.harvest.run import HarvestOptions, harvest_all
-from harvester.models import RunResult, Settings, Source
+from harvester.models import Config, RunResult, Settings, Source
 from harvester.oai.client import OAIClient
 from harvester.store import Store
 from harvester.store.lock import index_lock
@@ -40,8 +40,8 @@ from harvester.store.lock import index_lock
 @click.argument("sources", nargs=-1)
 @config_options
 @click.option("--full", is_flag=True, help="Re-harvest everything, ignoring the watermark.")
-@click.option("--from", "from_", metavar="DATE", help="Manual window start (keeps the watermark).")
-@click.option("--until", metavar="DATE", help="Manual window end (keeps the watermark).")
+@click.option("--from", "from_", type=MOMENT, help="Manual window start (keeps the watermark).")
+@click.option("--until", type=MOMENT, help="Manual window end (keeps the watermark).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Sources harvested at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
 @click.option(
@@ -72,14 +72,29 @@ def harvest(
     """
     setup_logging(verbose, quiet)
     if full and (from_ or until):
-        fail("--full cannot be combined with --from/--until", Exit.USAGE)
+        raise click.UsageError("--full cannot be combined with --from/--until")
+    check_window(from_, until, "--from", "--until")
     with user_errors(verbose):
         config = load_config(config_path or default_config_path(), database=database, jobs=jobs)
         selected = select_sources(config, sources)
+        if not selected:
+            _warn_empty_plan(config)
+            return
         options = HarvestOptions(full=full, from_=from_, until=until)
         results = _run_harvest(config.settings, selected, options, jobs, quiet, link=not no_link)
     _report(results, as_json, quiet)
     sys.exit(exit_status(results))
+
+
+def _warn_empty_plan(config: Config) -> None:
+    """Nothing to do is said out loud, even with --quiet: cron should not hear "ok" for it."""
+    disabled = [s.name for s in config.sources if not s.enabled]
+    why = (
+        f"every source is disabled ({', '.join(disabled)}); name one to harvest it anyway"
+        if disabled
+        else "it has no [[sources]]"
+    )
+    click.echo(f"Warning: nothing to harvest: {config.path}: {why}", err=True)
 
 
 def _run_harvest(
@@ -139,6 +154,7 @@ def status(
         config = load_or_defaults(config_path, database, required=False)
         store = Store(config.settings.database, read_only=True)
         try:
+            check_sources(store, sources, with_failed=True)
             rows = store.status(list(sources) or None)
         finally:
             store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -12,13 +12,12 @@ from typing import Any
 import click
 
 from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
-from harvester.errors import HarvesterError, IndexUnusable
+from harvester.cli.params import MOMENT, Country, DcmiType, Language, Query, Script
+from harvester.errors import BadArgument, IndexUnusable
 from harvester.export.run import FORMATS, ExportRequest, write_export
 from harvester.harvest.renormalise import renormalise_sources
 from harvester.link.run import link_index
 from harvester.models import Config, Source
-from harvester.normalise.dcmitype import dcmi_type
-from harvester.normalise.languages import normalise_language
 from harvester.store import SearchFilters, Store
 from harvester.store.lock import index_lock
 from harvester.store.opening import is_new
@@ -45,10 +44,19 @@ def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> li
     """Sources named (or all in the index), with their config when the config has them."""
     in_index = store.source_names()
     wanted = list(names) or in_index
-    unknown = [n for n in wanted if n not in in_index]
-    if unknown:
-        raise HarvesterError(f"the index has no source named {', '.join(unknown)}")
+    check_sources(store, wanted)
     return [config.source(name) or Source(name=name, endpoint="") for name in wanted]
+
+
+def check_sources(store: Store, names: Sequence[str], *, with_failed: bool = False) -> None:
+    """A usage error for a source name the index does not hold, listing those it does."""
+    in_index = store.source_names(with_failed=with_failed)
+    unknown = [n for n in names if n not in in_index]
+    if unknown:
+        known = ", ".join(in_index) or "none yet"
+        raise BadArgument(
+            f"the index {store.path} has no source named {', '.join(unknown)} (it has: {known})"
+        )
 
 
 def _priority(config: Config) -> dict[str, int]:
@@ -56,15 +64,19 @@ def _priority(config: Config) -> dict[str, int]:
 
 
 @cli.command(name="search")
-@click.argument("query")
+@click.argument("query", type=Query())
 @config_options
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--language", help="Language as an ISO 639 code or name, e.g. tha, ru, Persian.")
+@click.option(
+    "--language", type=Language(), help="Language as an ISO 639 code or name, e.g. tha, ru."
+)
 @click.option("--year-from", type=int, help="Earliest year (Gregorian).")
 @click.option("--year-to", type=int, help="Latest year (Gregorian).")
-@click.option("--type", "type_", help="DCMI type, e.g. Text, Image, or a local term.")
-@click.option("--country", help="Members in this country (ISO 3166 code, e.g. UZ).")
-@click.option("--script", help="Titles in this script (ISO 15924 code, e.g. Arab, Hani, Thai).")
+@click.option("--type", "type_", type=DcmiType(), help="DCMI type, e.g. Text, or a local term.")
+@click.option("--country", type=Country(), help="Members in this country (ISO 3166 code, e.g. UZ).")
+@click.option(
+    "--script", type=Script(), help="Titles in this script (ISO 15924 code, e.g. Arab, Hani)."
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def search_command(
@@ -89,19 +101,24 @@ def search_command(
         harvester search 'อยุธยา' --language tha
         harvester search 中国 --year-from 2000 --json
     """
+    if year_from is not None and year_to is not None and year_to < year_from:
+        raise click.UsageError(f"--year-to {year_to} is before --year-from {year_from}")
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
         filters = SearchFilters(
             sources=sources,
-            language=(normalise_language(language) or language) if language else None,
+            language=language,
             year_from=year_from,
             year_to=year_to,
-            type=(dcmi_type(type_) or type_) if type_ else None,
-            country=country.upper() if country else None,
-            script=script.title() if script else None,
+            type=type_,
+            country=country,
+            script=script,
         )
         with open_index(config) as store:
+            check_sources(store, sources)
             hits = store.search(query, filters, limit)
+            if not hits:
+                _check_filter_values(store, language, type_)
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
@@ -115,6 +132,16 @@ def search_command(
             f"    {creators} | {hit['year'] or '-'} | {languages} | "
             f"{hit['source']} {hit['identifier']}"
         )
+
+
+def _check_filter_values(store: Store, language: str | None, type_: str | None) -> None:
+    """After an empty result: a usage error if a filter names a value no record carries."""
+    for field, option, value in (("languages", "--language", language), ("types", "--type", type_)):
+        if value is not None and not store.has_value(field, value):
+            known = ", ".join(store.common_values(field)) or "none"
+            raise BadArgument(
+                f"{option} {value}: no record in the index has it (its most common: {known})"
+            )
 
 
 @cli.command()
@@ -170,7 +197,9 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
 @click.option("--format", "format_", type=click.Choice(FORMATS), default="jsonl", show_default=True)
 @click.option("--merged", is_flag=True, help="One row per linked work instead of per record.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--since", metavar="DATETIME", help="Only what changed since, e.g. 2025-01-31.")
+@click.option(
+    "--since", type=MOMENT, metavar="DATETIME", help="Only what changed since, e.g. 2025-01-31."
+)
 @click.option("--include-deleted", is_flag=True, help="Pass deletions on as tombstones.")
 @click.option(
     "-o",
@@ -201,6 +230,7 @@ def export_command(
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
         with open_index(config) as store:
+            check_sources(store, sources)
             count = write_export(store, request, _priority(config), output, progress)
     if output is not None:
         click.echo(f"{count:,} rows written to {output}", err=True)

@@ -265,10 +265,27 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
     finally:
         writer.close()
         pages.close()
+    if set_spec and received == 0 and plan.from_ is None and plan.until is None:
+        _check_set_offered(run, set_spec)
     watermark = _complete_watermark(run, set_spec, received, expected, first_response_date)
     run.store.finish_window(
         source.name, set_spec, prefix, None if run.options.manual else watermark
     )
+
+
+def _check_set_offered(run: _SourceRun, set_spec: str) -> None:
+    """An empty list for a set the endpoint does not have is a mistyped name, not "0 new".
+
+    Asked only when a whole set (no window) came back empty, so a healthy harvest, and an
+    incremental one with nothing new, costs no ListSets request.
+    """
+    offered = [spec for spec, _ in run.client.sets(limit=100_000)]
+    if set_spec not in offered:
+        shown = ", ".join(offered[:10]) + (", ..." if len(offered) > 10 else "")
+        raise HarvestAborted(
+            f"set {set_spec!r} is not offered by {run.source.endpoint} "
+            f"(ListSets has {len(offered)}: {shown or 'none'})"
+        )
 
 
 def _save(

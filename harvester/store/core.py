@@ -323,9 +323,11 @@ class Store:
 
     # reads ------------------------------------------------------------------------------
     def status(self, names: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """Per source: records, deleted, last run, watermark and pending resumptions."""
-        known = [r["name"] for r in self.db.table("sources").rows]
-        names = list(names) if names else known
+        """Per source: records, deleted, last run, watermark and pending resumptions.
+
+        Sources that have only ever failed (Identify never answered) are shown too.
+        """
+        names = list(names) if names else self.source_names(with_failed=True)
         return [self._status_of(name) for name in names]
 
     def _status_of(self, name: str) -> dict[str, Any]:
@@ -399,15 +401,47 @@ class Store:
         return changed
 
     # reads for the other stages ------------------------------------------------------
-    def source_names(self) -> list[str]:
-        """The sources the index holds, in the order they were first saved."""
-        return [row["name"] for row in self.db.table("sources").rows]
+    def source_names(self, *, with_failed: bool = False) -> list[str]:
+        """The sources the index holds, in the order they were first saved.
+
+        `with_failed` adds sources that were tried but never reached (they have runs only).
+        """
+        names = [row["name"] for row in self.db.table("sources").rows]
+        if with_failed:
+            tried = self.db.execute("SELECT DISTINCT source FROM runs ORDER BY source")
+            names += [name for (name,) in tried if name not in names]
+        return names
 
     def search(
         self, query: str, filters: SearchFilters | None = None, limit: int = 20
     ) -> list[dict[str, Any]]:
         """Ranked matches in any script (see store.reads.search)."""
         return reads.search(self.db, query, filters or SearchFilters(), limit)
+
+    def common_values(self, field: str, limit: int = 10) -> list[str]:
+        """The most common values of a list field (languages, types) in live records.
+
+        Scans the index: for explaining an empty result, not for every query.
+        """
+        if field not in ("languages", "types"):
+            raise ValueError(field)
+        rows = self.db.execute(
+            f"SELECT value FROM records, json_each(records.{field}) WHERE deleted = 0 "
+            "GROUP BY value ORDER BY COUNT(*) DESC, value LIMIT ?",
+            [limit],
+        )
+        return [row[0] for row in rows]
+
+    def has_value(self, field: str, value: str) -> bool:
+        """Whether any live record carries `value` in a list field (languages, types)."""
+        if field not in ("languages", "types"):
+            raise ValueError(field)
+        row = self.db.execute(
+            f"SELECT 1 FROM records, json_each(records.{field}) WHERE deleted = 0 "
+            "AND value = ? LIMIT 1",
+            [value],
+        ).fetchone()
+        return row is not None
 
     def stats(self, source: str | None = None) -> dict[str, Any]:
         """Records, deletions, linking, languages, years and types of one source or all."""
