@@ -207,6 +207,7 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write (atomically); default standard output.",
 )
+@click.option("--mkdir", is_flag=True, help="Create the output file's directory if missing.")
 def export_command(
     config_path: Path | None,
     database: Path | None,
@@ -216,6 +217,7 @@ def export_command(
     since: str | None,
     include_deleted: bool,
     output: Path | None,
+    mkdir: bool,
 ) -> None:
     """Export records as JSON Lines, CSV or oai_dc XML, streaming.
 
@@ -231,7 +233,9 @@ def export_command(
         config = load_or_defaults(config_path, database, required=False)
         with open_index(config) as store:
             check_sources(store, sources)
-            count = write_export(store, request, _priority(config), output, progress)
+            count = write_export(
+                store, request, _priority(config), output, progress, make_dirs=mkdir
+            )
     if output is not None:
         click.echo(f"{count:,} rows written to {output}", err=True)
 

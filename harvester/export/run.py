@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from harvester.errors import HarvesterError
+from harvester.errors import BadArgument, HarvesterError
 from harvester.export import writers as export
 from harvester.models import NORMALISED_FIELDS
 from harvester.store import ExportSelection, Store
@@ -71,10 +72,12 @@ def write_export(
     priority: Mapping[str, int],
     output: Path | None,
     progress: Callable[[int], None] | None = None,
+    *,
+    make_dirs: bool = False,
 ) -> int:
     """Write the export to `output` (atomically: a temporary file renamed at the end) or stdout."""
     if request.format == "parquet":
-        return _write_parquet(store, request, priority, output, progress)
+        return _write_parquet(store, request, priority, output, progress, make_dirs)
     write: Callable[[Iterator[Any], TextIO], int]
     if request.format == "jsonl":
         items: Iterator[Any] = jsonl_lines(store, request, priority)
@@ -86,7 +89,7 @@ def write_export(
         items = _counting(items, progress)
     if output is None:
         return write(items, sys.stdout)
-    with _atomic_text(output) as out:
+    with _atomic_text(output, make_dirs) as out:
         return write(items, out)
 
 
@@ -96,6 +99,7 @@ def _write_parquet(
     priority: Mapping[str, int],
     output: Path | None,
     progress: Callable[[int], None] | None,
+    make_dirs: bool,
 ) -> int:
     """Parquet rows: the JSON Lines shapes (tombstones too), written in row groups."""
     from harvester.export.parquet import write_parquet  # pyarrow loads only when asked for
@@ -107,7 +111,7 @@ def _write_parquet(
         for row in export_rows(store, request, priority)
     )
     rows: Iterator[Any] = _counting(shaped, progress) if progress is not None else shaped
-    with _atomic(output, binary=True) as out:
+    with _atomic(output, binary=True, make_dirs=make_dirs) as out:
         return write_parquet(rows, out, merged=request.merged)
 
 
@@ -135,16 +139,33 @@ def _counting(items: Iterator[Any], progress: Callable[[int], None]) -> Iterator
         yield item
 
 
-def _atomic_text(path: Path) -> contextlib.AbstractContextManager[TextIO]:
-    return _atomic(path, binary=False)
+def _atomic_text(path: Path, make_dirs: bool) -> contextlib.AbstractContextManager[TextIO]:
+    return _atomic(path, binary=False, make_dirs=make_dirs)
 
 
 @contextlib.contextmanager
-def _atomic(path: Path, *, binary: bool) -> Iterator[Any]:
-    """A file that appears under its final name only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+def _atomic(path: Path, *, binary: bool, make_dirs: bool = False) -> Iterator[Any]:
+    """A file that appears under its final name only when complete.
+
+    It gets the mode an ordinary new file would get (0666 less the umask), or the mode of the
+    file it replaces: mkstemp's 0600 would lock a web server out of a published feed. A
+    missing directory is created only when asked for: a typo should not grow a directory tree.
+    """
+    if not path.parent.is_dir():
+        if not make_dirs:
+            raise BadArgument(
+                f"cannot write {path}: no directory {path.parent} (--mkdir creates it)"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".part", dir=path.parent
+        )
+    except OSError as exc:
+        raise HarvesterError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        os.fchmod(handle, mode)
         opened = (
             os.fdopen(handle, "wb")
             if binary
@@ -155,7 +176,19 @@ def _atomic(path: Path, *, binary: bool) -> Iterator[Any]:
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise HarvesterError(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The existing file's permission bits, or those of a new file under the current umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0o022)  # the only way to read it (before Python 3.13's os.getumask)
+        os.umask(umask)
+        return 0o666 & ~umask
