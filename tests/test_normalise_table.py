@@ -345,8 +345,16 @@ LANGUAGES = [
     row("language", "other", "language_inferred", True, default="fa"),
     row("language", "eng", "languages", ["eng"], default="th"),
     row("language", "eng", "language_inferred", False, default="th"),
-    row("title", "No language element", "languages", ["tha"], default="ภาษาไทย"),
-    row("title", "No language element", "language_inferred", True, default="tha"),
+    row("title", "ประวัติศาสตร์ไทย", "languages", ["tha"], default="ภาษาไทย"),
+    row("title", "ประวัติศาสตร์ไทย", "language_inferred", True, default="tha"),
+    # A default applies only where the title's script fits it (issue 12, case 9).
+    row("title", "No language element", "languages", [], default="tha"),
+    row("title", "中国古代史", "languages", [], default="eng"),  # real: Zenodo, Chinese title
+    row("title", "Історія України", "language_inferred", False, default="eng"),
+    row("title", "Python 程序设计 入门 指南", "languages", [], default="eng"),  # mostly Han
+    row("title", "Ўзбекистон тарихи", "languages", ["uzb"], default="uz"),  # Cyrillic Uzbek
+    row("title", "O'zbekiston tarixi", "languages", ["uzb"], default="uz"),
+    row("title", "1999", "languages", ["eng"], default="eng"),  # no letters: trusted
     row("title", "No language element", "language_inferred", False),
     row("title", "No language element", "language_inferred", False, default="gibberish"),
 ]

@@ -15,7 +15,7 @@ from harvester.cli.common import cli, config_options, load_or_defaults, user_err
 from harvester.cli.params import MOMENT, Country, DcmiType, Language, Query, Script
 from harvester.errors import BadArgument, IndexUnusable
 from harvester.export.run import FORMATS, ExportRequest, write_export
-from harvester.harvest.renormalise import renormalise_sources
+from harvester.harvest.renormalise import indexed_source, renormalise_sources
 from harvester.link.run import link_index
 from harvester.models import Config, Source
 from harvester.store import SearchFilters, Store
@@ -45,7 +45,7 @@ def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> li
     in_index = store.source_names()
     wanted = list(names) or in_index
     check_sources(store, wanted)
-    return [config.source(name) or Source(name=name, endpoint="") for name in wanted]
+    return [config.source(name) or indexed_source(store, name) for name in wanted]
 
 
 def check_sources(store: Store, names: Sequence[str], *, with_failed: bool = False) -> None:

@@ -22,9 +22,14 @@ def renormalise_sources(
     sources: Sequence[Source],
     progress: Callable[[str, int], None] | None = None,
 ) -> list[RenormaliseResult]:
-    """Re-run normalisation on every live record of each source; changed rows are re-linked."""
+    """Re-run normalisation on every live record of each source; changed rows are re-linked.
+
+    Each source's settings (its default_language) are stored with it, so a later run without
+    the config normalises the same way: see `indexed_source`.
+    """
     results = []
     for source in sources:
+        store.save_default_language(source.name, source.default_language)
         seen = changed = 0
         for batch in store.iter_raw(source.name):
             updates = [
@@ -42,3 +47,11 @@ def renormalise_sources(
                 progress(source.name, seen)
         results.append(RenormaliseResult(source.name, seen, changed))
     return results
+
+
+def indexed_source(store: Store, name: str) -> Source:
+    """A source as the index knows it, with the settings its records were normalised with."""
+    row = store.source_row(name) or {}
+    return Source(
+        name=name, endpoint=row.get("endpoint") or "", default_language=row.get("default_language")
+    )

@@ -12,6 +12,7 @@ from harvester.normalise.dcmitype import normalise_types
 from harvester.normalise.identifiers import classify_identifiers
 from harvester.normalise.languages import normalise_language, normalise_languages
 from harvester.normalise.rights import find_licence
+from harvester.normalise.scriptfit import fits
 from harvester.normalise.scripts import detect_scripts
 from harvester.normalise.text import (
     clean_description,
@@ -92,7 +93,11 @@ def normalise_dc(
     languages = list(_languages(tuple(values))) if values else []
     default = normalise_language(default_language)
     inferred = False
-    if not languages and default is not None:
+    scripts = detect_scripts(titles)
+    # The default is for records in a script the language is written in: a Latin-script
+    # default does not label a Han or Cyrillic title. (It still hints at the calendar below:
+    # a Thai library dates its English books in the Buddhist Era.)
+    if not languages and default is not None and fits(default, scripts, titles):
         languages = [default]
         inferred = True
     # An unmarked 2563 or 1399 is read as Buddhist Era / Solar Hijri from the record's
@@ -136,7 +141,7 @@ def normalise_dc(
         "identifiers": identifiers,
         "rights": rights,
         "license": licence,
-        "scripts": detect_scripts(titles),
+        "scripts": scripts,
         "dc": raw,
     }
 

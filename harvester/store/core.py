@@ -146,6 +146,7 @@ class Store:
             "country": source.country,
             "endpoint": source.endpoint,
             "metadata_prefix": source.metadata_prefix,
+            "default_language": source.default_language,
         }
         if info is not None:
             row.update(
@@ -162,6 +163,13 @@ class Store:
     def source_row(self, name: str) -> dict[str, Any] | None:
         rows = list(self.db.table("sources").rows_where("name = ?", [name]))
         return rows[0] if rows else None
+
+    def save_default_language(self, name: str, default_language: str | None) -> None:
+        """Record the default language the source's records are now normalised with."""
+        with self.transaction():
+            self.db.execute(
+                "UPDATE sources SET default_language = ? WHERE name = ?", [default_language, name]
+            )
 
     def set_day_granularity_only(self, name: str) -> None:
         """Remember that this endpoint rejects seconds in from/until."""

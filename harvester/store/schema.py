@@ -224,3 +224,17 @@ def m005_provider(db: sqlite_utils.Database) -> None:
         "INSERT OR IGNORE INTO secrets (name, value) VALUES ('resumption_token_key', ?)",
         [secrets.token_hex(32)],
     )
+
+
+@migrations()
+def m006_source_default_language(db: sqlite_utils.Database) -> None:
+    """Keep each source's default_language in the index, beside the records it labelled.
+
+    `renormalise` without the config used to drop every inferred language and re-stamp the
+    records as changed. An index from before is given the language its inferred records carry.
+    """
+    db.table("sources").add_column("default_language", str)
+    db.execute(
+        "UPDATE sources SET default_language = (SELECT json_extract(r.languages, '$[0]') "
+        "FROM records r WHERE r.source = sources.name AND r.language_inferred = 1 LIMIT 1)"
+    )
