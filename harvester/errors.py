@@ -25,10 +25,13 @@ class IndexUnusable(HarvesterError):
 class EndpointError(HarvesterError):
     """An endpoint could not be reached, or answered with something that is not OAI-PMH."""
 
-    def __init__(self, message: str, url: str = "", *, retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, url: str = "", *, retryable: bool = False, refused: bool = False
+    ) -> None:
         super().__init__(message)
         self.url = url
         self.retryable = retryable
+        self.refused = refused  # nothing listens: retried briefly, not for minutes
 
 
 class UnparsableResponse(EndpointError):

@@ -181,13 +181,21 @@ def stop_on_signal() -> Iterator[threading.Event]:
             signal.signal(sig, handler)
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def summary_line(result: RunResult) -> str:
+    """One line per source; a source that failed before its first page says only why."""
+    if result.error and not result.pages and result.status != "ok":
+        return f"{result.source}: {result.error}"
     text = (
-        f"{result.source}: {result.status}, {result.pages} pages, {result.received:,} received "
+        f"{result.source}: {result.status}, {plural(result.pages, 'page')}, "
+        f"{result.received:,} received "
         f"({result.added:,} new, {result.updated:,} updated, {result.deleted:,} deleted)"
     )
     if result.repairs:
-        text += f", {result.repairs} characters repaired"
+        text += f", {plural(result.repairs, 'character')} repaired"
     if result.error:
         text += f" - {result.error}"
     return text

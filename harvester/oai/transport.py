@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504, 507, 509})
 CHUNK = 256 * 1024
+REFUSED_RETRIES = 2  # a refused connection is tried three times in all
 
 Sleep = Callable[[float], None]
 
@@ -88,18 +90,29 @@ class Transport:
         self.session.close()
 
     def get(self, endpoint: str, params: Mapping[str, str]) -> HttpResponse:
-        """GET with retries on network errors, timeouts, 429 and 5xx; returns the last answer."""
+        """GET with retries on network errors, timeouts, 429 and 5xx; returns the last answer.
+
+        A refused connection is retried at most twice: nothing is listening, and waiting
+        longer will not make a server appear (an overloaded one answers 503 instead).
+        """
         # urlencode quotes '+' and '/' in resumption tokens (they break when sent raw).
         url = f"{endpoint}?{urlencode(params)}"
         host = urlsplit(endpoint).netloc
         attempts = 0
+        started = time.monotonic()
         while True:
             attempts += 1
             HostPacer.wait_turn(host, self.settings.delay, self.sleep)
             try:
                 response = self._fetch(url)
             except EndpointError as exc:
-                if not exc.retryable or attempts > self.settings.max_retries:
+                limit = self.settings.max_retries
+                if exc.refused:
+                    limit = min(limit, REFUSED_RETRIES)
+                if not exc.retryable or attempts > limit:
+                    if attempts > 1:
+                        elapsed = time.monotonic() - started
+                        exc.args = (f"{exc} (after {attempts} tries, {elapsed:.0f} s)",)
                     raise
                 self._back_off(attempts, None, url, str(exc))
                 continue
@@ -130,7 +143,7 @@ class Transport:
                 f"timed out after {self.settings.timeout:g} s", url, retryable=True
             ) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise EndpointError(f"connection failed ({_short(exc)})", url, retryable=True) from None
+            raise _connection_error(exc, url) from None
         except requests.RequestException as exc:
             raise EndpointError(f"request failed ({_short(exc)})", url) from None
 
@@ -145,6 +158,37 @@ class Transport:
                 raise EndpointError(f"response is larger than the {limit:,}-byte limit", url)
             chunks.append(chunk)
         return b"".join(chunks)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it wraps (urllib3 nests the OS error three deep)."""
+    found: list[BaseException] = []
+    stack = [exc]
+    while stack:
+        current = stack.pop()
+        if any(current is seen for seen in found):
+            continue
+        found.append(current)
+        nested = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        nested += [a for a in current.args if isinstance(a, BaseException)]
+        stack += [n for n in nested if isinstance(n, BaseException)]
+    return found
+
+
+def _connection_error(exc: Exception, url: str) -> EndpointError:
+    """The cause first, in words: refused, unknown host, reset; not urllib3's repr."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    for cause in _causes(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return EndpointError(
+                f"connection refused by {where}", url, retryable=True, refused=True
+            )
+        if isinstance(cause, socket.gaierror):
+            return EndpointError(f"cannot resolve host {parts.hostname}", url, retryable=True)
+        if isinstance(cause, ConnectionResetError):
+            return EndpointError(f"connection reset by {where}", url, retryable=True)
+    return EndpointError(f"connection failed ({_short(exc)})", url, retryable=True)
 
 
 def _short(exc: Exception) -> str:
