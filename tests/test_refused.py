@@ -30,7 +30,10 @@ def test_a_closed_port_fails_after_three_tries_cause_first(tmp_path: Path):
     )
     result = CliRunner().invoke(cli, ["harvest", "--quiet", "--config", str(config)])
     assert result.exit_code == 1
-    assert result.stderr == f"closed: connection refused by 127.0.0.1:{port} (after 3 tries, 0 s)\n"
+    assert (
+        result.stderr
+        == f"closed: failed: connection refused by 127.0.0.1:{port} (after 3 tries, 0 s)\n"
+    )
 
     for _ in range(2):  # sources that have only ever failed are still shown, with their error
         CliRunner().invoke(cli, ["harvest", "--config", str(config)])

@@ -188,7 +188,7 @@ def plural(count: int, noun: str) -> str:
 def summary_line(result: RunResult) -> str:
     """One line per source; a source that failed before its first page says only why."""
     if result.error and not result.pages and result.status != "ok":
-        return f"{result.source}: {result.error}"
+        return f"{result.source}: {result.status}: {result.error}"
     text = (
         f"{result.source}: {result.status}, {plural(result.pages, 'page')}, "
         f"{result.received:,} received "
