@@ -293,3 +293,34 @@ def test_a_nested_deadline_gives_way_to_the_outer_one(web_index: Path):
         assert index._deadline == outer
     assert index._deadline is None
     index.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("", SearchFilters()),
+        ("the", SearchFilters()),
+        ("the", SearchFilters(language="eng", year_from=1980, year_to=1999)),
+        ("古代建筑", SearchFilters(country="KZ")),
+        ("ประวัติศาสตร์", SearchFilters(script="Thai")),
+        ("", SearchFilters(sources=("demo-thai", "demo-persian"), type="Text")),
+        ("", SearchFilters(country="IR", language="fas")),
+        ("Hostile 古代建筑", SearchFilters()),
+        ("the 1998", SearchFilters()),
+        ("music", SearchFilters(year_to=1985)),
+    ],
+)
+def test_counts_in_memory_equal_the_counts_in_sql(web_index: Path, query: str, filters):
+    from harvester.serve.web.facetcolumns import FacetColumns
+    from harvester.store.facets import iter_facet_rows, rowid_bound, text_match_rowids
+    from harvester.store.pages import sources
+
+    index = ReadOnlyIndex(web_index)
+    try:
+        columns = FacetColumns.build(rowid_bound(index.db), iter_facet_rows(index.db))
+        rowids = text_match_rowids(index.db, query) if query else range(len(columns.deleted))
+        assert rowids is not None
+        countries = {name: row["country"] for name, row in sources(index.db).items()}
+        assert columns.count(rowids, filters, countries) == facet_counts(index.db, query, filters)
+    finally:
+        index.close()

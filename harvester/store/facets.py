@@ -11,7 +11,7 @@ filters: tests compare the two for queries in every script.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +83,48 @@ def match_sql(query: str, filters: SearchFilters) -> tuple[str, list[Any]]:
         f"SELECT r.rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? {restrict}) AS m "
         f"JOIN records r ON r.rowid = m.rowid WHERE {where}",
         [*args, *params],
+    )
+
+
+def text_match_rowids(db: sqlite_utils.Database, query: str) -> list[int] | None:
+    """Rowids the query's terms match in the full-text indexes alone (live or not).
+
+    None when the query needs a LIKE scan of the records (a short term), which is no cheaper
+    than `match_sql`. Used with the in-memory facet columns, which apply the filters and drop
+    deleted records themselves: the wide record rows are never read.
+    """
+    terms = query.split()
+    words = [term for term in terms if _in_words(term)]
+    others = [term for term in terms if not _in_words(term)]
+    if not terms or any(len(term) < TRIGRAM for term in others):
+        return None
+    substrings = _substring_match(others) if others else None
+    if words:
+        sql = f"SELECT rowid FROM {WORDS_TABLE} WHERE {WORDS_TABLE} MATCH ?"
+        args: list[Any] = [" AND ".join(_word_phrase(term) for term in words)]
+        if substrings:
+            sql += (
+                f" AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+            )
+            args.append(substrings)
+    else:
+        sql = f"SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?"
+        args = [substrings]
+    return [rowid for (rowid,) in db.execute(sql, args)]
+
+
+def rowid_bound(db: sqlite_utils.Database) -> int:
+    """One more than the largest rowid of the records."""
+    (largest,) = db.execute("SELECT MAX(rowid) FROM records").fetchone()
+    return (largest or 0) + 1
+
+
+def iter_facet_rows(
+    db: sqlite_utils.Database,
+) -> Iterator[tuple[int, str, int | None, str, str, str, int]]:
+    """(rowid, source, year, languages, types, scripts, deleted) of every record, JSON as text."""
+    yield from db.execute(
+        "SELECT rowid, source, year, languages, types, scripts, deleted FROM records"
     )
 
 

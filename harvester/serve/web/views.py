@@ -10,7 +10,7 @@ import math
 import threading
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.exceptions import NotFound
@@ -26,7 +26,13 @@ from harvester.serve.web.i18n import (
     translations,
 )
 from harvester.serve.web.params import MAX_RESULTS, BadParameter, SearchParams, parse
-from harvester.store.facets import FacetCounts, browse, facet_counts, generation
+from harvester.store.facets import (
+    FacetCounts,
+    browse,
+    facet_counts,
+    generation,
+    text_match_rowids,
+)
 from harvester.store.pages import cluster_members, harvest_history, member_table, record
 from harvester.store.pages import sources as member_sources
 from harvester.store.readonly import Database, QueryTimeout
@@ -154,12 +160,32 @@ def _counts(page: Page, db: Database, params: SearchParams) -> FacetCounts | Non
         return found
     try:
         with page.app.index().deadline(page.app.facet_seconds):
-            counts = facet_counts(db, params.q, params.filters)
+            counts = _counted_in_memory(page, db, params, current) or facet_counts(
+                db, params.q, params.filters
+            )
     except QueryTimeout:
         return None
     if whole:  # a small index: counted in time, no need to wait for the background count
         page.app.whole_index.put(current, counts)
     return cache.get(key, lambda: counts)
+
+
+def _counted_in_memory(
+    page: Page, db: Database, params: SearchParams, current: Hashable
+) -> FacetCounts | None:
+    """Counts from the in-memory facet columns, when they are current and the query's
+    matches come from the full-text indexes alone."""
+    columns = page.app.whole_index.columns(current)
+    if columns is None:
+        return None
+    if params.q:
+        rowids: Sequence[int] | None = text_match_rowids(db, params.q)
+        if rowids is None or not columns.covers(rowids):
+            return None
+    else:
+        rowids = range(len(columns.deleted))
+    countries = {name: m.get("country") or "" for name, m in _sources(page, db).items()}
+    return columns.count(rowids, params.filters, countries)
 
 
 # --- search -----------------------------------------------------------------------------------
