@@ -4,7 +4,7 @@
     python benchmarks/bench_search.py --db /tmp/copy-of-an-index.db
 
 Opens the index with the Store, so pending migrations run first (timed: an index built before
-the word index gets it here). Calls `harvester.store.reads.search` (limit 20, no filters) for
+the word index gets it here). Calls `harvester.store.search.search` (limit 20, no filters) for
 every query of a script, `--rounds` times over (the first round is a warm-up and not counted),
 then times one CLI invocation for reference. `--db` measures another index, e.g. a copy, so the
 ingest's index keeps its schema.
@@ -22,7 +22,8 @@ from typing import Any
 from common import HARVESTER, SIZES, db_path, record, run, table
 
 from harvester.store import Store
-from harvester.store.reads import SearchFilters, search
+from harvester.store.reads import SearchFilters
+from harvester.store.search import search
 
 QUERIES: dict[str, list[str]] = {
     "latin": [

@@ -41,6 +41,9 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
             "convertdate",
             "japanera",
             "kanjize",
+            "opencc",
+            "Stemmer",
+            "anyascii",
         },
     ),
     # Pure: keys and clusters know records, not where they are stored.

@@ -17,8 +17,9 @@ from harvester.demo.server import DevServer, ServedRecord, dc_metadata
 from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Settings
 from harvester.store import Store
-from harvester.store.reads import SearchFilters, search
+from harvester.store.reads import SearchFilters
 from harvester.store.schema import migrations
+from harvester.store.search import search
 
 CATALOGUE = [
     (
@@ -295,7 +296,8 @@ def test_index_is_set_up_the_way_sqlite_utils_and_datasette_expect(
     records = db.table("records")
     assert records.detect_fts() == "records_fts"
     assert "tokenize='trigram'" in db.table("records_fts").schema.replace('"', "'")
-    assert "remove_diacritics 2" in db.table("records_words").schema  # found by search() only
+    assert "records_words" not in db.table_names()  # replaced by the folded records_search
+    assert "remove_diacritics 0" in db.table("records_search").schema  # search() folds itself
     # Datasette's search box runs an FTS query through the content table like this one:
     hits = list(records.search("อยุธยา", columns=["identifier"]))
     assert hits == [{"identifier": "oai:lib:th1"}]
@@ -310,7 +312,7 @@ def test_search_on_missing_index_is_a_clear_error(tmp_path: Path):
 def test_ranking_cap_never_hides_matches_the_filters_keep(
     index: Store, monkeypatch: pytest.MonkeyPatch
 ):
-    import harvester.store.reads as reads
+    import harvester.store.search as reads
 
     monkeypatch.setattr(reads, "RANKED_MATCHES", 1)  # rank only the first match...
     # ...which comes from "lib"; the filter keeps only "other", found by the uncapped retry.
@@ -319,7 +321,7 @@ def test_ranking_cap_never_hides_matches_the_filters_keep(
 
 
 def test_ranking_cap_and_retry_with_words_and_like(index: Store, monkeypatch: pytest.MonkeyPatch):
-    import harvester.store.reads as reads
+    import harvester.store.search as reads
 
     monkeypatch.setattr(reads, "RANKED_MATCHES", 1)
     assert set(found(index, "manuscripts")) == {"dh1", "en3"}
@@ -334,8 +336,12 @@ def fts_matches(store: Store, table: str, match: str) -> int:
 
 def assert_indexes_match_records(store: Store) -> None:
     """FTS5's own check of an external-content index against the rows of `records`."""
-    for table in ("records_fts", "records_words"):
-        store.db.execute(f"INSERT INTO {table}({table}, rank) VALUES('integrity-check', 1)")
+    store.db.execute("INSERT INTO records_fts(records_fts, rank) VALUES('integrity-check', 1)")
+    store.db.execute("INSERT INTO records_search(records_search) VALUES('integrity-check')")
+    orphans = store.db.execute(
+        "SELECT count(*) FROM records_search WHERE rowid NOT IN (SELECT rowid FROM records)"
+    ).fetchone()[0]
+    assert orphans == 0
 
 
 def test_word_index_follows_updates_and_deletions(
@@ -364,14 +370,14 @@ def test_word_index_follows_updates_and_deletions(
         harvest_all(settings, [source], HarvestOptions())
         assert store.record_row("lib", "oai:lib:w1")["deleted"] == 1  # type: ignore[index]
         assert found(store, "khwarazm") == []
-        assert fts_matches(store, "records_words", '"khwarazm"*') == 0
+        assert fts_matches(store, "records_search", '"khwarazm"*') == 0
         assert fts_matches(store, "records_fts", '"Khwārazm"') == 0
         assert_indexes_match_records(store)
     finally:
         store.close()
 
 
-def test_only_text_updates_rewrite_the_word_index(index: Store):
+def test_only_text_updates_rewrite_the_trigram_index(index: Store):
     triggers = dict(
         index.db.execute(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"
@@ -379,17 +385,26 @@ def test_only_text_updates_rewrite_the_word_index(index: Store):
     )
     assert (
         'AFTER UPDATE OF "title", "creators", "subjects", "descriptions"'
-        in (triggers["records_words_au"])
+        in (triggers["records_au"])
     )
-    assert {"records_words_ai", "records_words_ad"} <= set(triggers)
-    index.db.execute("UPDATE records SET title = 'Bukhara oasis' WHERE identifier = 'oai:lib:en2'")
+    assert "records_search_ad" in triggers  # a record deleted by any tool leaves no search row
     index.db.execute("DELETE FROM records WHERE identifier = 'oai:lib:en1'")
-    assert found(index, "bukhara") == ["en2"]
-    assert set(found(index, "silk")) == {"x"}
+    assert set(found(index, "silk")) == {"en2", "x"}
     assert_indexes_match_records(index)
 
 
-def test_an_index_from_before_the_word_index_gets_it_on_open(tmp_path: Path):
+def test_text_changed_outside_the_harvester_is_searchable_after_reindex(
+    index: Store, settings: Settings
+):
+    index.db.execute("UPDATE records SET title = 'Bukhara oasis' WHERE identifier = 'oai:lib:en2'")
+    assert found(index, "bukhara") == []  # the folded index is written by the harvester only
+    result = CliRunner().invoke(cli, ["reindex", "--db", str(settings.database)])
+    assert result.exit_code == 0, result.output
+    assert found(index, "bukhara") == ["en2"]
+    assert_indexes_match_records(index)
+
+
+def test_an_index_from_before_the_search_index_gets_it_on_open(tmp_path: Path):
     path = tmp_path / "old.db"
     db = sqlite_utils.Database(path)
     migrations.apply(db, stop_before="m004_word_index")
@@ -405,6 +420,27 @@ def test_an_index_from_before_the_word_index_gets_it_on_open(tmp_path: Path):
     try:
         assert found(store, "urumqi") == ["1"]
         assert found(store, "łukasz caravan") == ["1"]
+        assert found(store, "lukasz") == ["1"]  # ł folded by records_search
+        assert "records_words" not in store.db.table_names()
         assert_indexes_match_records(store)
     finally:
         store.close()
+
+
+def test_datasette_canned_query_finds_two_character_chinese(index: Store):
+    metadata = json.loads((Path(__file__).parents[1] / "docs" / "datasette.json").read_text())
+    sql = metadata["databases"]["harvest"]["queries"]["contains"]["sql"]
+    rows = index.db.execute(sql, {"text": "建筑"}).fetchall()
+    assert [row[1] for row in rows] == ["oai:lib:zh1"]
+    assert index.db.execute(sql, {"text": ""}).fetchall() == []
+
+
+@pytest.mark.parametrize("query", ["[", '"', "*", "(", "-", "OR", "[]", '""', "* - (", ":"])
+def test_query_syntax_is_never_a_match_all(index: Store, query: str):
+    assert len(found(index, query)) <= 1  # at most a record holding the word itself ("or")
+
+
+def test_cli_search_of_a_bracket_finds_nothing(index: Store, settings: Settings):
+    result = CliRunner().invoke(cli, ["search", "[", "--db", str(settings.database)])
+    assert result.exit_code == 0
+    assert "No matches." in result.output

@@ -17,7 +17,8 @@ from harvester.cli import cli
 from harvester.serve.web import create_web_app
 from harvester.store.facets import facet_counts
 from harvester.store.readonly import ReadOnlyIndex
-from harvester.store.reads import SearchFilters, search
+from harvester.store.reads import SearchFilters
+from harvester.store.search import search
 
 RECORD_LINK = re.compile(r'<a class="title" href="/record/([^/"]+)/([^"?]+)')
 

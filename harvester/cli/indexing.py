@@ -1,4 +1,5 @@
-"""Commands over the index alone (no network): search, renormalise, link, export, stats."""
+"""Commands over the index alone (no network): search, renormalise, reindex, link, export,
+stats."""
 
 from __future__ import annotations
 
@@ -78,6 +79,9 @@ def _priority(config: Config) -> dict[str, int]:
     "--script", type=Script(), help="Titles in this script (ISO 15924 code, e.g. Arab, Hani)."
 )
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option(
+    "--offset", type=click.IntRange(min=0), default=0, help="Skip this many hits (paging)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def search_command(
     query: str,
@@ -91,15 +95,21 @@ def search_command(
     country: str | None,
     script: str | None,
     limit: int,
+    offset: int,
     as_json: bool,
 ) -> None:
     """Full-text search in titles, creators, subjects and descriptions, in any script.
+
+    Letter variants, Simplified and Traditional Chinese, diacritics and inflections are
+    folded; a Latin query also finds romanised titles and names (ranked after). Quotes keep
+    words together; other punctuation is plain text.
 
     \b
     Examples:
         harvester search 'Зангезурський'
         harvester search 'อยุธยา' --language tha
         harvester search 中国 --year-from 2000 --json
+        harvester search Samarkand --offset 20
     """
     if year_from is not None and year_to is not None and year_to < year_from:
         raise click.UsageError(f"--year-to {year_to} is before --year-from {year_from}")
@@ -116,14 +126,19 @@ def search_command(
         )
         with open_index(config) as store:
             check_sources(store, sources)
-            hits = store.search(query, filters, limit)
-            if not hits:
+            results = store.search_page(query, filters, limit, offset)
+            if not results.hits:
                 _check_filter_values(store, language, type_)
+    hits = results.hits
     if as_json:
         click.echo(json.dumps(hits, ensure_ascii=False, indent=2))
         return
     if not hits:
         click.echo("No matches.", err=True)
+    else:
+        shown = f"{offset + 1}-{offset + len(hits)}"
+        total = f"{results.total:,}" if results.total_exact else f"at least {results.total:,}"
+        click.echo(f"{shown} of {total} matches", err=True)
     for hit in hits:
         creators = "; ".join(hit["creators"][:3]) or "-"
         languages = ",".join(hit["languages"]) or "-"
@@ -131,6 +146,7 @@ def search_command(
         click.echo(
             f"    {creators} | {hit['year'] or '-'} | {languages} | "
             f"{hit['source']} {hit['identifier']}"
+            + ("" if hit["matched"] == "exact" else f" | by its {hit['matched']} form")
         )
 
 
@@ -166,6 +182,25 @@ def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Pa
     for result in results:
         click.echo(f"{result.source}: {result.records:,} records, {result.changed:,} changed")
     click.echo(f"linked: {linked.rekeyed:,} records re-keyed, {linked.clusters:,} clusters touched")
+
+
+@cli.command()
+@config_options
+def reindex(config_path: Path | None, database: Path | None) -> None:
+    """Rebuild the search index from the stored fields, one transaction per batch.
+
+    Run it after an upgrade changes how search folds, stems or romanises text, or after
+    editing records with another tool; searches keep working while it runs.
+
+    \b
+    Example:
+        harvester reindex
+    """
+    with user_errors(False):
+        config = load_or_defaults(config_path, database, required=False)
+        with open_index(config, write=True) as store:
+            records = store.reindex()
+    click.echo(f"search index rebuilt: {records:,} records")
 
 
 @cli.command()

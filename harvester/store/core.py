@@ -10,8 +10,8 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,9 @@ from harvester.models import (
     RunResult,
     Source,
 )
-from harvester.store import jsonlines, links, opening, reads
+from harvester.normalise.searchtext import SearchRow
+from harvester.store import jsonlines, links, opening, reads, searchindex
+from harvester.store import search as searching
 from harvester.store.reads import ExportSelection, SearchFilters
 from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
 
@@ -206,7 +208,10 @@ class Store:
                     added += 1
                 else:
                     updated += 1
-            self._upsert_records(rows)
+            rowids = self._upsert_records(rows)
+            searchindex.write_rows(
+                self.db, [(rowid, page.search.get(identifier)) for identifier, rowid in rowids]
+            )
             self._save_checkpoint(source, state_key, checkpoint, page.received, manual)
         return added, updated, deleted
 
@@ -224,10 +229,14 @@ class Store:
                 found[identifier] = (digest, bool(deleted))
         return found
 
-    def _upsert_records(self, rows: list[tuple[Any, ...]]) -> None:
-        """One multi-row INSERT .. ON CONFLICT per chunk: FTS5 flushes once per statement."""
+    def _upsert_records(self, rows: list[tuple[Any, ...]]) -> list[tuple[str, int]]:
+        """One multi-row INSERT .. ON CONFLICT per chunk: FTS5 flushes once per statement.
+
+        Returns (identifier, rowid) of the rows written, for the search index.
+        """
         if not rows:
-            return
+            return []
+        written: list[tuple[str, int]] = []
         columns = RECORD_COLUMNS
         update = ", ".join(
             f"{c} = excluded.{c}"
@@ -242,8 +251,10 @@ class Store:
                 f"INSERT INTO records ({', '.join(columns)}) VALUES "
                 + ",".join([per_row] * len(chunk))
                 + f" ON CONFLICT(source, identifier) DO UPDATE SET {update}"
+                + " RETURNING identifier, rowid"
             )
-            self.db.execute(sql, [value for row in chunk for value in row])
+            written += self.db.execute(sql, [value for row in chunk for value in row]).fetchall()
+        return written
 
     # harvest state --------------------------------------------------------------------
     def get_state(self, source: str, set_spec: str, prefix: str) -> dict[str, Any] | None:
@@ -397,15 +408,19 @@ class Store:
         differs = " OR ".join(f"{n} IS NOT ?" for n in names)
         now = utc_now_precise()
         changed = 0
+        search_rows: list[searchindex.SearchRowOf] = []
         with self.transaction():
             for identifier, fields in updates:
                 values = [_field_value(n, fields.get(n)) for n in names]
                 cursor = self.db.execute(
                     f"UPDATE records SET {assignments}, changed_at = ?, link_pending = 1 "
-                    f"WHERE source = ? AND identifier = ? AND ({differs})",
+                    f"WHERE source = ? AND identifier = ? AND ({differs}) RETURNING rowid",
                     [*values, now, source, identifier, *values],
                 )
-                changed += cursor.rowcount
+                for (rowid,) in cursor.fetchall():
+                    changed += 1
+                    search_rows.append((rowid, searchindex.row_for(fields)))
+            searchindex.write_rows(self.db, search_rows)
         return changed
 
     # reads for the other stages ------------------------------------------------------
@@ -423,8 +438,14 @@ class Store:
     def search(
         self, query: str, filters: SearchFilters | None = None, limit: int = 20
     ) -> list[dict[str, Any]]:
-        """Ranked matches in any script (see store.reads.search)."""
-        return reads.search(self.db, query, filters or SearchFilters(), limit)
+        """Ranked matches in any script (see store.search)."""
+        return searching.search(self.db, query, filters or SearchFilters(), limit)
+
+    def search_page(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 20, offset: int = 0
+    ) -> searching.SearchResults:
+        """A page of ranked hits and the total (see store.search.search_page)."""
+        return searching.search_page(self.db, query, filters or SearchFilters(), limit, offset)
 
     def common_values(self, field: str, limit: int = 10) -> list[str]:
         """The most common values of a list field (languages, types) in live records.
@@ -496,6 +517,13 @@ class Store:
         with self.transaction():
             links.apply(self.db, changes, clusters)
 
+    def reindex(self, progress: Callable[[int], None] | None = None) -> int:
+        """Rebuild the search index from the stored fields, one transaction per batch.
+
+        Run after the folding, stemming or romanisation rules change; returns the records seen.
+        """
+        return searchindex.rebuild(self.db, self.transaction, progress=progress)
+
 
 @dataclass(frozen=True)
 class PreparedPage:
@@ -507,16 +535,19 @@ class PreparedPage:
 
     rows: dict[str, tuple[str, bool, tuple[Any, ...]]]  # identifier -> (hash, deleted, row)
     received: int
+    search: dict[str, SearchRow | None] = field(default_factory=dict)  # identifier -> its row
 
 
 def prepare_page(source: str, records: Sequence[Record]) -> PreparedPage:
     now = utc_now_precise()
     rows = {}
+    search = {}
     for record in records:  # a page may repeat a record: the last one wins
         digest = raw_hash(record.raw_xml)
         row = _record_row(source, record, digest, now)
         rows[record.header.identifier] = (digest, record.header.deleted, row)
-    return PreparedPage(rows, len(records))
+        search[record.header.identifier] = searchindex.row_for(record.fields, record.header.deleted)
+    return PreparedPage(rows, len(records), search)
 
 
 def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any, ...]:

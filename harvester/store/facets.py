@@ -5,8 +5,9 @@ and filters match (one statement; the match set is materialised once and read by
 facet), never by scanning the whole table. Only the unfiltered browse counts the whole index,
 and callers cache that answer per index generation (see `generation`).
 
-`match_sql` must match exactly the records `reads.search` can return for the same query and
-filters: tests compare the two for queries in every script.
+`match_sql` (in store.search, beside the search it mirrors) must match exactly the records
+`store.search` can return for the same query and filters: tests compare the two for queries
+in every script.
 """
 
 from __future__ import annotations
@@ -17,20 +18,9 @@ from typing import Any
 
 import sqlite_utils
 
-from harvester.store.reads import (
-    _RESULT_COLUMNS,
-    TRIGRAM,
-    TRIGRAM_TABLE,
-    SearchFilters,
-    _filter_sql,
-    _in_words,
-    _like_anywhere,
-    _like_patterns,
-    _rows,
-    _substring_match,
-    _word_phrase,
-)
-from harvester.store.schema import WORDS_TABLE
+from harvester.store.reads import _RESULT_COLUMNS, SearchFilters, _filter_sql, _rows
+from harvester.store.search import match_sql
+from harvester.store.search import text_match_rowids as text_match_rowids  # for the web page
 
 FACETS = ("source", "language", "type", "script", "decade")
 
@@ -41,76 +31,6 @@ class FacetCounts:
 
     total: int
     counts: dict[str, dict[Any, int]] = field(default_factory=dict)
-
-
-def match_sql(query: str, filters: SearchFilters) -> tuple[str, list[Any]]:
-    """SELECT of the rowids of the live records the query and filters match.
-
-    An empty query matches every record the filters keep (browsing). Otherwise the terms go
-    where `reads.search` sends them: word terms to the word index, other terms of three or
-    more characters to the trigram index, shorter ones to LIKE; without word terms and with
-    a short one, every term is a LIKE.
-    """
-    where, params = _filter_sql(filters)
-    terms = query.split()
-    if not terms:
-        return f"SELECT r.rowid FROM records r WHERE {where}", params
-    words = [term for term in terms if _in_words(term)]
-    others = [term for term in terms if not _in_words(term)]
-    substrings = [term for term in others if len(term) >= TRIGRAM]
-    short = [term for term in others if len(term) < TRIGRAM]
-    if not words and short:
-        like = _like_anywhere(len(others))
-        return (
-            f"SELECT r.rowid FROM records r WHERE {like} AND {where}",
-            [*_like_patterns(others, 4), *params],
-        )
-    if words:
-        table, match = WORDS_TABLE, " AND ".join(_word_phrase(term) for term in words)
-    else:
-        table, match = TRIGRAM_TABLE, _substring_match(substrings)
-    args: list[Any] = [match]
-    restrict = ""
-    if words and substrings:
-        restrict = (
-            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-        )
-        args.append(_substring_match(substrings))
-    if words and short:
-        where += " AND " + _like_anywhere(len(short))
-        params = [*params, *_like_patterns(short, 4)]
-    return (
-        f"SELECT r.rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? {restrict}) AS m "
-        f"JOIN records r ON r.rowid = m.rowid WHERE {where}",
-        [*args, *params],
-    )
-
-
-def text_match_rowids(db: sqlite_utils.Database, query: str) -> list[int] | None:
-    """Rowids the query's terms match in the full-text indexes alone (live or not).
-
-    None when the query needs a LIKE scan of the records (a short term), which is no cheaper
-    than `match_sql`. Used with the in-memory facet columns, which apply the filters and drop
-    deleted records themselves: the wide record rows are never read.
-    """
-    terms = query.split()
-    words = [term for term in terms if _in_words(term)]
-    others = [term for term in terms if not _in_words(term)]
-    if not terms or any(len(term) < TRIGRAM for term in others):
-        return None
-    substrings = _substring_match(others) if others else None
-    if words:
-        sql = f"SELECT rowid FROM {WORDS_TABLE} WHERE {WORDS_TABLE} MATCH ?"
-        args: list[Any] = [" AND ".join(_word_phrase(term) for term in words)]
-        if substrings:
-            sql += (
-                f" AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-            )
-            args.append(substrings)
-    else:
-        sql = f"SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?"
-        args = [substrings]
-    return [rowid for (rowid,) in db.execute(sql, args)]
 
 
 def rowid_bound(db: sqlite_utils.Database) -> int:

@@ -1,10 +1,11 @@
-"""Read queries over the index: full-text search, streamed export rows, statistics."""
+"""Read queries over the index: search filters, streamed export rows, statistics.
+
+The search itself is in store.search.
+"""
 
 from __future__ import annotations
 
-import functools
 import json
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from harvester.store.jsonlines import LANDING_URL
-from harvester.store.schema import JSON_FIELDS, WORDS_TABLE
+from harvester.store.schema import JSON_FIELDS
 
 # Columns an export row carries (raw_xml stays in the index).
 EXPORT_COLUMNS = (
@@ -26,7 +27,6 @@ EXPORT_COLUMNS = (
     "harvested_at",
     "changed_at",
 )
-TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
 
 
 @dataclass(frozen=True)
@@ -81,183 +81,6 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[Any]]:
 _RESULT_COLUMNS = "r.source, r.identifier, r.title, r.creators, r.year, r.languages, r.types"
 
 
-def search(
-    db: sqlite_utils.Database, query: str, filters: SearchFilters, limit: int = 20
-) -> list[dict[str, Any]]:
-    """Ranked matches in titles, creators, subjects and descriptions, in any script.
-
-    Each term goes to the index that suits its script. Chinese, Japanese, Thai and the other
-    scripts written without spaces between words need substring matches, so a word is found
-    inside an unsegmented title: their terms of three or more characters go through the FTS5
-    trigram index, shorter ones through LIKE. Terms in scripts that separate words with spaces
-    (Latin, Cyrillic, Greek, Devanagari...) go through the word index as prefixes,
-    Latin diacritics folded: "Samarq" finds Samarqand, "Urumqi" Ürümqi. A trigram phrase for
-    a long word reads the posting lists of its commonest trigrams (474 ms p95 for Latin queries
-    at a million records); the word index reads one list per word. A query mixing both is
-    ranked by its words and restricted to the records the other terms match.
-    """
-    terms = query.split()
-    if not terms:
-        return []
-    words: list[str] = []
-    others: list[str] = []
-    for term in terms:
-        (words if _in_words(term) else others).append(term)
-    substrings = [term for term in others if len(term) >= TRIGRAM]
-    short = [term for term in others if len(term) < TRIGRAM]
-    if words:
-        match = " AND ".join(_word_phrase(term) for term in words)
-        within = _substring_match(substrings) if substrings else None
-        return _ranked(db, WORDS_TABLE, match, filters, limit, within=within, like=short)
-    if not short:
-        return _ranked(db, TRIGRAM_TABLE, _substring_match(substrings), filters, limit)
-    return _scanned(db, others, filters, limit)
-
-
-TRIGRAM_TABLE = "records_fts"
-# Letters of these scripts come without spaces between words, or with words that carry what
-# a search term leaves out (Arabic and Persian ال, و, ب and Hebrew ה, ו, ב attached to the
-# noun; Korean compounds such as 국립중앙도서관), so their terms are matched as substrings.
-# Recognised by the first words of their Unicode names ("THAI CHARACTER KO KAI").
-_UNSPACED_SCRIPTS = (
-    "CJK ",
-    "IDEOGRAPHIC ",
-    "KANGXI ",
-    "HIRAGANA ",
-    "KATAKANA",  # also KATAKANA-HIRAGANA PROLONGED SOUND MARK
-    "HALFWIDTH KATAKANA ",
-    "BOPOMOFO ",
-    "YI ",
-    "THAI ",
-    "LAO ",
-    "KHMER ",
-    "MYANMAR ",
-    "TIBETAN ",
-    "TAI ",  # Tai Tham, Tai Le, Tai Viet
-    "NEW TAI LUE ",
-    "BALINESE ",
-    "JAVANESE ",
-    "ARABIC ",
-    "SYRIAC ",
-    "HEBREW ",
-    "HANGUL ",
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def _unspaced(letter: str) -> bool:
-    return unicodedata.name(letter, "").startswith(_UNSPACED_SCRIPTS)
-
-
-def _in_words(term: str) -> bool:
-    """Whether a term goes to the word index: it has letters, none of an unspaced script.
-
-    Terms without letters (years, other numbers) keep the substring match, which finds them
-    inside Chinese text too ("109" in 民國109年).
-    """
-    letters = [c for c in term if c.isalpha()]
-    return bool(letters) and not any(_unspaced(c) for c in letters)
-
-
-def _word_phrase(term: str) -> str:
-    """The term as one quoted phrase, its last word a prefix: `"al-Biruni"*`.
-
-    The tokenizer reads "O'Brien", "al-Biruni" or "10.5281/zenodo" as several words; quoted
-    together they must be adjacent and in that order, which finds the records containing the
-    term (and "al Biruni"). A one-letter last word is matched whole: a one-letter prefix reads
-    most of the index ("a"* AND "silk"* took 12 times as long as "a" AND "silk"* at 100k).
-    """
-    quoted = _quoted(term)
-    return quoted + "*" if len(_last_word(term)) > 1 else quoted
-
-
-def _last_word(term: str) -> str:
-    """The last run of letters, digits and marks: the word the tokenizer would read last."""
-    end = len(term)
-    while end and not _word_character(term[end - 1]):
-        end -= 1
-    start = end
-    while start and _word_character(term[start - 1]):
-        start -= 1
-    return term[start:end]
-
-
-def _word_character(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category[0] in "LNM" or category == "Co"  # WORDS_TOKENIZER's categories
-
-
-def _quoted(term: str) -> str:
-    """The term as an FTS5 string: its tokens must all occur, side by side and in order."""
-    return '"' + term.replace('"', '""') + '"'
-
-
-def _substring_match(terms: Sequence[str]) -> str:
-    return " AND ".join(map(_quoted, terms))
-
-
-# bm25 is computed for every match before sorting; a common term matches a large share of a big
-# index. Ranking the first matches only keeps the answer under 100 ms at a million records.
-RANKED_MATCHES = 2000
-
-
-def _ranked(
-    db: sqlite_utils.Database,
-    table: str,
-    match: str,
-    filters: SearchFilters,
-    limit: int,
-    *,
-    within: str | None = None,
-    like: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """The best-ranked `limit` of the first RANKED_MATCHES matches, or of all if that is short.
-
-    `within` is a trigram match the records must also satisfy, `like` short terms they must
-    contain (both are checked before the cap counts a match, or after it, like the filters).
-    """
-    hits = _ranked_once(db, table, match, filters, limit, RANKED_MATCHES, within, like)
-    if len(hits) < limit:  # the cap may have cut off matches the filters keep: look at all
-        hits = _ranked_once(db, table, match, filters, limit, None, within, like)
-    return hits
-
-
-def _ranked_once(
-    db: sqlite_utils.Database,
-    table: str,
-    match: str,
-    filters: SearchFilters,
-    limit: int,
-    cap: int | None,
-    within: str | None,
-    like: Sequence[str],
-) -> list[dict[str, Any]]:
-    where, params = _filter_sql(filters)
-    args: list[Any] = [match]
-    restrict = ""
-    if within is not None:
-        # `+rowid`: an expression, not a constraint the FTS table would evaluate by running
-        # its MATCH once per rowid of the list; the list is built once and probed instead.
-        restrict = (
-            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-        )
-        args.append(within)
-    capped = ""
-    if cap is not None:
-        capped = "LIMIT ?"
-        args.append(cap)
-    if like:
-        where += " AND " + _like_anywhere(len(like))
-        params = [*params, *_like_patterns(like, 4)]
-    sql = (
-        f"SELECT {_RESULT_COLUMNS}, m.score FROM "
-        f"(SELECT rowid, bm25({table}) AS score FROM {table} "
-        f"WHERE {table} MATCH ? {restrict} {capped}) AS m "
-        f"JOIN records r ON r.rowid = m.rowid WHERE {where} ORDER BY m.score LIMIT ?"
-    )
-    return _rows(db.execute(sql, [*args, *params, limit]))
-
-
 def _like_patterns(terms: Sequence[str], repeat: int = 1) -> list[str]:
     """`%term%` for LIKE ... ESCAPE '\\', each repeated (once per column it is tried on)."""
     patterns = [
@@ -274,37 +97,6 @@ def _like_anywhere(terms: int) -> str:
         "OR r.subjects LIKE ? ESCAPE '\\' OR r.descriptions LIKE ? ESCAPE '\\')"
         for _ in range(terms)
     )
-
-
-def _scanned(
-    db: sqlite_utils.Database, terms: list[str], filters: SearchFilters, limit: int
-) -> list[dict[str, Any]]:
-    """Below three characters there is no trigram: scan, title matches first.
-
-    Without ORDER BY the scan stops as soon as `limit` rows are found, which for a common
-    two-character Chinese word is almost at once.
-    """
-    where, params = _filter_sql(filters)
-    patterns = _like_patterns(terms)
-    in_title = " AND ".join("IFNULL(r.title, '') LIKE ? ESCAPE '\\'" for _ in terms)
-    hits = _rows(
-        db.execute(
-            f"SELECT {_RESULT_COLUMNS}, 0 AS score FROM records r "
-            f"WHERE {in_title} AND {where} LIMIT ?",
-            [*patterns, *params, limit],
-        )
-    )
-    if len(hits) < limit:
-        found = {(h["source"], h["identifier"]) for h in hits}
-        more = _rows(
-            db.execute(
-                f"SELECT {_RESULT_COLUMNS}, 1 AS score FROM records r "
-                f"WHERE NOT ({in_title}) AND {_like_anywhere(len(terms))} AND {where} LIMIT ?",
-                [*patterns, *_like_patterns(terms, 4), *params, limit],
-            )
-        )
-        hits += [h for h in more if (h["source"], h["identifier"]) not in found]
-    return hits[:limit]
 
 
 def _rows(cursor: Any) -> list[dict[str, Any]]:

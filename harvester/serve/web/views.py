@@ -36,7 +36,7 @@ from harvester.store.facets import (
 from harvester.store.pages import cluster_members, harvest_history, member_table, record
 from harvester.store.pages import sources as member_sources
 from harvester.store.readonly import Database, QueryTimeout
-from harvester.store.reads import search as ranked_search
+from harvester.store.search import search as ranked_search
 
 if TYPE_CHECKING:
     from harvester.serve.web.app import WebApp

@@ -1,0 +1,319 @@
+"""What the search index holds for a record, and what a query is compared with.
+
+Both sides go through the same functions, so they agree by construction:
+
+- ``index_form``: the folded text (see ``fold``), with every run of Chinese characters written as
+  its overlapping pairs plus its last character ("国际贸易" -> "国际 际贸 贸易 易"). The word
+  tokenizer then finds a Chinese word of any length inside an unsegmented title: two characters
+  are one token, longer words a phrase of pairs, one character a prefix.
+- ``stems``: Snowball stems (PyStemmer, the C implementation) of the words of a title or
+  subject, for the languages where inflection hides matches. Which stemmer: the record's
+  language when Snowball has one (Ukrainian and Belarusian take the Russian stemmer, which
+  shares their endings; Malay takes the Indonesian one), else English for Latin script and
+  Russian for Cyrillic. Mongolian, Uzbek, Kazakh, Kyrgyz, Chinese, Thai, Urdu: none (Snowball
+  has no stemmer for them, and the Russian or Turkish one would cut words that are not theirs).
+- ``romanised``: a Latin spelling of text in other scripts, for readers with a Latin keyboard:
+  pinyin syllables for Chinese (paired like the characters: "dunhuang huang"), the official
+  1995 Uzbek Latin alphabet for Uzbek Cyrillic, and anyascii (a maintained transliteration of
+  every script, BGN-like for Cyrillic) for the rest.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import Stemmer
+from anyascii import anyascii
+
+from harvester.normalise.fold import fold
+
+_HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
+_WORD = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
+
+
+def _pairs(run: str, final: bool = True) -> str:
+    if len(run) == 1:
+        return f" {run} "
+    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
+    return " " + " ".join([*pairs, run[-1]] if final else pairs) + " "
+
+
+def index_form(text: str) -> str:
+    """Folded text with Chinese written as overlapping pairs of characters."""
+    folded = fold(text)
+    if _HAN_RUN.search(folded) is None:
+        return folded
+    return " ".join(_HAN_RUN.sub(lambda m: _pairs(m.group()), folded).split())
+
+
+def query_form(term: str) -> str:
+    """A query term in the index's form: like ``index_form``, but a Chinese run that ends the
+    term keeps only its pairs, so that "国际贸" is found inside "国际贸易"."""
+    folded = fold(term)
+    if _HAN_RUN.search(folded) is None:
+        return folded
+    end = len(folded.rstrip())
+    parts = _HAN_RUN.sub(lambda m: _pairs(m.group(), final=m.end() < end), folded)
+    return " ".join(parts.split())
+
+
+# --- stemming ----------------------------------------------------------------------------------
+
+# ISO 639-3 (and the 639-2/B codes catalogues send) -> Snowball algorithm.
+STEMMERS: dict[str, str] = {
+    "eng": "english",
+    "rus": "russian",
+    "ukr": "russian",
+    "bel": "russian",
+    "ara": "arabic",
+    "fas": "persian",
+    "per": "persian",
+    "ind": "indonesian",
+    "msa": "indonesian",
+    "may": "indonesian",
+    "zsm": "indonesian",
+    "tur": "turkish",
+    "fra": "french",
+    "fre": "french",
+    "deu": "german",
+    "ger": "german",
+    "spa": "spanish",
+    "ita": "italian",
+    "por": "portuguese",
+    "hin": "hindi",
+    "nep": "nepali",
+    "tam": "tamil",
+    "ell": "greek",
+    "gre": "greek",
+    "hye": "armenian",
+    "arm": "armenian",
+    "pol": "polish",
+    "srp": "serbian",
+    "lit": "lithuanian",
+}
+# Languages with no fitting Snowball stemmer: their words are never stemmed, whatever the script.
+_UNSTEMMED = frozenset(
+    [
+        "mon",
+        "khk",
+        "uzb",
+        "uzn",
+        "kaz",
+        "kir",
+        "tgk",
+        "tuk",
+        "aze",
+        "tat",
+        "bak",
+        "chv",
+        "kir",
+        "zho",
+        "chi",
+        "tha",
+        "lao",
+        "mya",
+        "bur",
+        "khm",
+        "urd",
+        "jpn",
+        "kor",
+        "vie",
+        "mn",
+        "uz",
+        "kk",
+        "ky",
+    ]
+)
+# What a query word is stemmed with, by its script (the query's language is unknown).
+_QUERY_STEMMERS = {
+    "latin": ("english", "indonesian"),
+    "cyrillic": ("russian",),
+    "arabic": ("arabic", "persian"),
+    "greek": ("greek",),
+}
+
+
+@functools.cache
+def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(algorithm)
+
+
+def _script(word: str) -> str | None:
+    for char in word:
+        if char.isascii():
+            if char.isalpha():
+                return "latin"
+            continue
+        code = ord(char)
+        if 0x400 <= code <= 0x52F:
+            return "cyrillic"
+        if 0x600 <= code <= 0x8FF or 0xFB50 <= code <= 0xFEFF:
+            return "arabic"
+        if 0x370 <= code <= 0x3FF:
+            return "greek"
+        if char.isalpha():
+            return "latin" if code < 0x250 or 0x1E00 <= code <= 0x1EFF else None
+    return None
+
+
+def _record_algorithm(languages: Sequence[str], script: str | None) -> str | None:
+    for language in languages:
+        if language in STEMMERS:
+            return STEMMERS[language]
+    if any(language in _UNSTEMMED for language in languages):
+        return None
+    return {"latin": "english", "cyrillic": "russian"}.get(script or "")
+
+
+def stems(folded: str, languages: Sequence[str]) -> str:
+    """Stems of the words of a folded text, in order, by the record's language (see above)."""
+    out: list[str] = []
+    for word in _WORD.findall(folded):
+        script = _script(word)
+        if script is None or word.isdigit():
+            continue
+        algorithm = _record_algorithm(languages, script)
+        if algorithm is not None:
+            out.append(_stemmer(algorithm).stemWord(word))
+    return " ".join(out)
+
+
+def query_stems(folded_term: str) -> list[str]:
+    """The term's words stemmed by each stemmer of their script: one phrase per stemmer."""
+    words = _WORD.findall(folded_term)
+    if not words:
+        return []
+    script = _script(folded_term)
+    phrases = []
+    for algorithm in _QUERY_STEMMERS.get(script or "", ()):
+        phrases.append(" ".join(_stemmer(algorithm).stemWords(words)))
+    return list(dict.fromkeys(phrases))
+
+
+# --- romanisation ------------------------------------------------------------------------------
+
+# The official Uzbek Latin alphabet (1995) for Uzbek Cyrillic; ʻ is folded away afterwards.
+_UZBEK = str.maketrans(
+    {
+        "ў": "oʻ",
+        "Ў": "Oʻ",
+        "ғ": "gʻ",
+        "Ғ": "Gʻ",
+        "қ": "q",
+        "Қ": "Q",
+        "ҳ": "h",
+        "Ҳ": "H",
+        "х": "x",
+        "Х": "X",
+        "ц": "ts",
+        "Ц": "Ts",
+        "ж": "j",
+        "Ж": "J",
+        "й": "y",
+        "Й": "Y",
+        "ъ": "ʼ",
+        "Ъ": "ʼ",
+        "ь": "",
+        "Ь": "",
+        "э": "e",
+        "Э": "E",
+    }
+)
+_UZBEK_LETTERS = frozenset("ўғқҳЎҒҚҲ")
+_LATIN_ONLY = re.compile(r"[^\W\d_]")
+
+
+def _needs_romanising(text: str) -> bool:
+    """True when the text has a letter outside Latin script."""
+    return any(_script(c) not in ("latin", None) or ord(c) >= 0x250 for c in _letters(text))
+
+
+def _letters(text: str) -> Iterable[str]:
+    return (c for c in text if not c.isascii() and c.isalpha())
+
+
+def romanised(text: str, languages: Sequence[str] = ()) -> str:
+    """A folded Latin spelling of a text in another script ("" for text already in Latin)."""
+    if text.isascii() or not _needs_romanising(text):
+        return ""
+    if "uzb" in languages or "uzn" in languages or not _UZBEK_LETTERS.isdisjoint(text):
+        text = text.translate(_UZBEK)
+    parts: list[str] = []
+    position = 0
+    for match in _HAN_RUN.finditer(text):
+        parts.append(anyascii(text[position : match.start()]))
+        syllables = [anyascii(c).lower() for c in match.group()]
+        if len(syllables) == 1:
+            parts.append(f" {syllables[0]} ")
+        else:
+            pairs = [syllables[i] + syllables[i + 1] for i in range(len(syllables) - 1)]
+            parts.append(" " + " ".join([*pairs, syllables[-1]]) + " ")
+        position = match.end()
+    parts.append(anyascii(text[position:]))
+    return " ".join(fold("".join(parts)).split())
+
+
+def query_romanised(term: str) -> str:
+    """A non-Latin query term in Latin letters, to find the Latin spelling of the same name."""
+    return romanised(term)
+
+
+# --- the index row -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    """The search index's columns for one record."""
+
+    title: str
+    creators: str
+    subjects: str
+    descriptions: str
+    stems: str
+    latin: str
+
+    def as_tuple(self) -> tuple[str, str, str, str, str, str]:
+        return (
+            self.title,
+            self.creators,
+            self.subjects,
+            self.descriptions,
+            self.stems,
+            self.latin,
+        )
+
+
+SEARCH_COLUMNS = ("title", "creators", "subjects", "descriptions", "stems", "latin")
+
+
+def search_row(
+    title: str | None,
+    creators: Sequence[str],
+    subjects: Sequence[str],
+    descriptions: Sequence[str],
+    languages: Sequence[str],
+) -> SearchRow:
+    """The folded, stemmed and romanised forms of a record's searched fields."""
+    title = title or ""
+    folded_title = index_form(title)
+    folded_subjects = index_form(" ; ".join(subjects)) if subjects else ""
+    creators_text = " ; ".join(creators)
+    stem_text = stems(fold(title), languages)
+    if subjects:
+        stem_text = f"{stem_text} ; {stems(fold(' ; '.join(subjects)), languages)}"
+    latin = romanised(title, languages)
+    if creators:
+        latin_creators = romanised(creators_text, languages)
+        if latin_creators:
+            latin = f"{latin} ; {latin_creators}"
+    return SearchRow(
+        folded_title,
+        index_form(creators_text) if creators else "",
+        folded_subjects,
+        index_form(" ; ".join(descriptions)) if descriptions else "",
+        stem_text.strip(" ;"),
+        latin.strip(" ;"),
+    )

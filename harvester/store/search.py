@@ -1,0 +1,512 @@
+"""Full-text search: one library function for the CLI, the web page and anything else.
+
+``search_page(db, query, filters, limit, offset)`` answers a page of ranked hits and the total.
+The query goes through the same folding as the indexed text (``normalise.searchtext``), then:
+
+- each term of a script written with spaces (Latin, Cyrillic, Arabic, Greek, Devanagari...) or
+  of Chinese (as overlapping pairs of characters) is looked up in records_search, as a prefix;
+- terms in Thai, Lao, Myanmar, Khmer, Japanese kana, Korean and the other scripts written
+  without spaces are substrings of the text as catalogued (records_fts, trigrams; LIKE below
+  three characters).
+
+Hits come in three tiers, each ranked by bm25: the query's words as written (folded), then
+their stems, then the romanised forms (a Latin query finding Самарканд, 敦煌, or a Cyrillic one
+finding the Latin spelling of a name). Each hit says which: ``matched`` is "exact", "stem" or
+"romanised"; a query in Arabic script adds "substring" hits last (see ``_inside_words``).
+Query syntax is plain text: brackets, stars, dashes, parentheses, OR and NOT are words or
+nothing, never operators; double quotes keep words together as a phrase. A query
+with no letters or digits finds nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from harvester.normalise.searchtext import query_form, query_romanised, query_stems
+from harvester.store.reads import (
+    SearchFilters,
+    _decode,
+    _filter_sql,
+    _like_anywhere,
+    _like_patterns,
+)
+from harvester.store.searchindex import SEARCH_TABLE
+
+TRIGRAM_TABLE = "records_fts"
+TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
+# bm25 is computed for every match before sorting; a common term matches a large share of a big
+# index. Ranking the first matches only keeps the answer under 100 ms at a million records.
+RANKED_MATCHES = 2000
+# Weights of records_search's columns in bm25: title, creators, subjects, descriptions, stems,
+# romanised.
+_WEIGHTS = "4.0, 2.0, 2.0, 1.0, 2.0, 2.0"
+_EXACT_COLUMNS = "{title creators subjects descriptions}"
+TIERS = ("exact", "stem", "romanised", "substring")
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits, best first, and how many there are in all.
+
+    ``total`` counts every match when ``total_exact``; otherwise at least that many match
+    (a common word in a large index: counting all of them would cost more than the search).
+    """
+
+    hits: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    total_exact: bool = True
+
+
+def search(
+    db: sqlite_utils.Database, query: str, filters: SearchFilters, limit: int = 20
+) -> list[dict[str, Any]]:
+    """The first `limit` hits of ``search_page``."""
+    return search_page(db, query, filters, limit).hits
+
+
+def search_page(
+    db: sqlite_utils.Database,
+    query: str,
+    filters: SearchFilters,
+    limit: int = 20,
+    offset: int = 0,
+) -> SearchResults:
+    """Ranked hits `offset` to `offset + limit` for a query in any script (see the module doc)."""
+    terms = parse_query(query)
+    if not terms or limit < 1:
+        return SearchResults()
+    split = _Split.of(terms)
+    indexed, others, substrings, short = split.indexed, split.others, split.substrings, split.short
+    want = offset + limit
+    cap = RANKED_MATCHES if want <= RANKED_MATCHES else None
+    if indexed:
+        plan = _tier_matches([_TermMatch.of(term) for term in indexed])
+        within = " AND ".join(map(_quoted, substrings)) if substrings else None
+        ranked = _ranked_tiers(db, plan, filters, cap, within, short)
+        if len(ranked) < want and cap is not None:
+            ranked = _ranked_tiers(db, plan, filters, None, within, short)
+        total, exact = _total(db, plan, filters, ranked, cap, within, short)
+        if split.arabic:
+            extra = _inside_words(db, indexed, filters, cap, {rowid for rowid, _, _ in ranked})
+            ranked += extra
+            total += len(extra)
+    elif not short:
+        match = " AND ".join(map(_quoted, substrings))
+        scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, ())
+        if len(scored) < want and cap is not None:
+            scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, None, None, ())
+        ranked = [(rowid, score, "exact") for rowid, score in scored]
+        total, exact = len(ranked), cap is None or len(ranked) < cap
+    else:
+        ranked = _scanned(db, others, filters, want)
+        total, exact = len(ranked), len(ranked) < want
+    page = ranked[offset:want]
+    return SearchResults(_hits(db, page), max(total, len(ranked)), exact)
+
+
+def match_sql(query: str, filters: SearchFilters) -> tuple[str, list[Any]]:
+    """SELECT of the rowids of the live records the query and filters match: every hit
+    ``search_page`` can return, for counting facets. An empty query keeps every record the
+    filters keep (browsing); a query of syntax characters only matches nothing."""
+    where, params = _filter_sql(filters)
+    terms = parse_query(query)
+    if not terms:
+        if query.strip():
+            return "SELECT r.rowid FROM records r WHERE 0", []
+        return f"SELECT r.rowid FROM records r WHERE {where}", params
+    split = _Split.of(terms)
+    if not split.indexed and split.short:
+        like = _like_anywhere(len(split.others))
+        return (
+            f"SELECT r.rowid FROM records r WHERE {like} AND {where}",
+            [*_like_patterns(split.others, 4), *params],
+        )
+    if split.indexed:
+        table = SEARCH_TABLE
+        match = _tier_matches([_TermMatch.of(term) for term in split.indexed]).everything
+    else:
+        table, match = TRIGRAM_TABLE, " AND ".join(map(_quoted, split.substrings))
+    args: list[Any] = [match]
+    restrict = ""
+    if split.indexed and split.substrings:
+        restrict = (
+            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+        )
+        args.append(" AND ".join(map(_quoted, split.substrings)))
+    if split.indexed and split.short:
+        where += " AND " + _like_anywhere(len(split.short))
+        params = [*params, *_like_patterns(split.short, 4)]
+    sql = (
+        f"SELECT r.rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? {restrict}) AS m "
+        f"JOIN records r ON r.rowid = m.rowid WHERE {where}"
+    )
+    if split.arabic:
+        inside, inside_params = _filter_sql(filters)
+        sql += (
+            f" UNION SELECT r.rowid FROM (SELECT rowid FROM {TRIGRAM_TABLE} "
+            f"WHERE {TRIGRAM_TABLE} MATCH ?) AS t JOIN records r ON r.rowid = t.rowid "
+            f"WHERE {inside}"
+        )
+        return sql, [*args, *params, " AND ".join(map(_quoted, split.indexed)), *inside_params]
+    return sql, [*args, *params]
+
+
+def text_match_rowids(db: sqlite_utils.Database, query: str) -> list[int] | None:
+    """Rowids the query's terms match in the full-text indexes alone (live or not).
+
+    None when the query needs a LIKE scan of the records (a short term) or has no terms:
+    then ``match_sql`` is no dearer. For the web page's in-memory facet columns, which apply
+    the filters and drop deleted records themselves.
+    """
+    terms = parse_query(query)
+    if not terms:
+        return None
+    split = _Split.of(terms)
+    if split.short:
+        return None
+    substrings = " AND ".join(map(_quoted, split.substrings))
+    if split.indexed:
+        plan = _tier_matches([_TermMatch.of(term) for term in split.indexed])
+        sql = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
+        args: list[Any] = [plan.everything]
+        if substrings:
+            sql += (
+                f" AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+            )
+            args.append(substrings)
+        if split.arabic:
+            sql += f" UNION SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?"
+            args.append(" AND ".join(map(_quoted, split.indexed)))
+    else:
+        sql = f"SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?"
+        args = [substrings]
+    return [rowid for (rowid,) in db.execute(sql, args)]
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A query's terms by where they are looked up."""
+
+    indexed: list[str]  # records_search
+    others: list[str]  # the text as catalogued: substrings
+    substrings: list[str]  # the others of three characters or more: trigrams
+    short: list[str]  # the others below three characters: LIKE
+    arabic: bool  # every term in Arabic script: substring matches come last
+
+    @classmethod
+    def of(cls, terms: Sequence[str]) -> _Split:
+        indexed = [term for term in terms if not _unspaced_term(term)]
+        others = [term for term in terms if _unspaced_term(term)]
+        return cls(
+            indexed,
+            others,
+            [term for term in others if len(term) >= TRIGRAM],
+            [term for term in others if len(term) < TRIGRAM],
+            bool(indexed) and not others and all(map(_arabic_script, indexed)),
+        )
+
+
+# --- the query -----------------------------------------------------------------------------------
+
+_TERM = re.compile(r'"([^"]*)"|(\S+)')
+_WORD_CHARACTER = re.compile(r"[^\W_]")
+
+
+def parse_query(query: str) -> list[str]:
+    """The query's terms: words, or "quoted phrases"; terms with no letter or digit dropped."""
+    terms = []
+    for phrase, word in _TERM.findall(query):
+        term = " ".join((phrase or word).replace('"', " ").split())
+        if _WORD_CHARACTER.search(query_form(term)) is not None:
+            terms.append(term)
+    return terms
+
+
+# Letters of these scripts come without spaces between words, so their terms are matched as
+# substrings of the text as catalogued. Recognised by the first words of their Unicode names.
+# Chinese is not among them: records_search holds it as pairs of characters, folded.
+_UNSPACED_SCRIPTS = (
+    "HEBREW ",  # the article and prepositions attached to the noun, like Arabic's
+    "HIRAGANA ",
+    "KATAKANA",  # also KATAKANA-HIRAGANA PROLONGED SOUND MARK
+    "HALFWIDTH KATAKANA ",
+    "BOPOMOFO ",
+    "YI ",
+    "THAI ",
+    "LAO ",
+    "KHMER ",
+    "MYANMAR ",
+    "TIBETAN ",
+    "TAI ",  # Tai Tham, Tai Le, Tai Viet
+    "NEW TAI LUE ",
+    "BALINESE ",
+    "JAVANESE ",
+    "HANGUL ",
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _unspaced(letter: str) -> bool:
+    return unicodedata.name(letter, "").startswith(_UNSPACED_SCRIPTS)
+
+
+def _unspaced_term(term: str) -> bool:
+    return any(_unspaced(c) for c in term if c.isalpha())
+
+
+def _quoted(text: str) -> str:
+    """The text as an FTS5 string: its tokens must all occur, side by side and in order."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _last_word_length(text: str) -> int:
+    """Length of the last run of letters, digits and marks: the word the tokenizer reads last."""
+    end = len(text)
+    while end and not _word_character(text[end - 1]):
+        end -= 1
+    start = end
+    while start and _word_character(text[start - 1]):
+        start -= 1
+    return end - start
+
+
+def _word_character(char: str) -> bool:
+    category = unicodedata.category(char)
+    return category[0] in "LNM" or category == "Co"  # the search tokenizer's categories
+
+
+def _prefix(folded: str) -> str:
+    """The folded term as a phrase, its last word a prefix: a one-letter Latin or Cyrillic
+    last word is matched whole (a one-letter prefix reads most of the index); a single
+    Chinese character is a prefix of the pairs that start with it."""
+    quoted = _quoted(folded)
+    last = folded.split()[-1] if folded.split() else ""
+    if _last_word_length(folded) > 1 or (last and not last.isascii() and len(last) == 1):
+        return quoted + "*"
+    return quoted
+
+
+@dataclass(frozen=True)
+class _TermMatch:
+    """One query term's FTS5 alternatives, per tier ("" when the tier adds nothing)."""
+
+    exact: str
+    stem: str
+    romanised: str
+
+    @classmethod
+    def of(cls, term: str) -> _TermMatch:
+        folded = query_form(term)
+        exact = f"{_EXACT_COLUMNS} : {_prefix(folded)}"
+        stems = [s for s in query_stems(folded) if s]
+        stem = "stems : (" + " OR ".join(map(_quoted, stems)) + ")" if stems else ""
+        if folded.isascii():
+            romanised = f"latin : {_prefix(folded)}"
+        else:
+            latin = query_romanised(term)
+            romanised = f"{{title creators}} : {_prefix(latin)}" if latin else ""
+        return cls(exact, stem, romanised)
+
+
+def _tier_matches(terms: Sequence[_TermMatch]) -> _Plan:
+    """(tier, FTS5 query) for each tier that can add matches, in rank order, and their union."""
+    exact = " AND ".join(f"({t.exact})" for t in terms)
+    plan = [("exact", exact)]
+    everything = exact
+    with_stems = exact
+    if any(t.stem for t in terms):
+        with_stems = " AND ".join(f"({t.exact}{f' OR {t.stem}' if t.stem else ''})" for t in terms)
+        plan.append(("stem", f"({with_stems}) NOT ({exact})"))
+    if any(t.romanised for t in terms):
+        alternatives = [
+            " OR ".join(part for part in (t.exact, t.stem, t.romanised) if part) for t in terms
+        ]
+        everything = " AND ".join(f"({a})" for a in alternatives)
+        plan.append(("romanised", f"({everything}) NOT ({with_stems})"))
+    else:
+        everything = with_stems
+    return _Plan(plan, everything)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    tiers: list[tuple[str, str]]
+    everything: str
+
+
+def _arabic_script(term: str) -> bool:
+    return len(term) >= TRIGRAM and all(
+        "\u0600" <= c <= "\u08ff" or "\ufb50" <= c <= "\ufeff" for c in term if c.isalpha()
+    )
+
+
+def _inside_words(
+    db: sqlite_utils.Database,
+    terms: Sequence[str],
+    filters: SearchFilters,
+    cap: int | None,
+    seen: set[int],
+) -> Ranked:
+    """Arabic-script terms inside words, as catalogued (الکتاب, شمس‌الدین, کتابخانه): Arabic
+    and Persian attach the article, conjunctions and prepositions to the noun and write
+    compounds solid, so after the folded words come substring matches of the trigram index."""
+    match = " AND ".join(map(_quoted, terms))
+    rows = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, ())
+    return [(rowid, score, "substring") for rowid, score in rows if rowid not in seen]
+
+
+# --- ranking -------------------------------------------------------------------------------------
+
+Ranked = list[tuple[int, float, str]]  # (records.rowid, bm25 score, tier)
+
+
+def _ranked_tiers(
+    db: sqlite_utils.Database,
+    plan: _Plan,
+    filters: SearchFilters,
+    cap: int | None,
+    within: str | None,
+    like: Sequence[str],
+) -> Ranked:
+    ranked: Ranked = []
+    for tier, match in plan.tiers:
+        rows = _ranked(db, SEARCH_TABLE, _WEIGHTS, match, filters, cap, within, like)
+        ranked += [(rowid, score, tier) for rowid, score in rows]
+    return ranked
+
+
+def _ranked(
+    db: sqlite_utils.Database,
+    table: str,
+    weights: str,
+    match: str,
+    filters: SearchFilters,
+    cap: int | None,
+    within: str | None,
+    like: Sequence[str],
+) -> list[tuple[int, float]]:
+    """(rowid, score) of the matches, best first: the first `cap` matches ranked, or all.
+
+    `within` is a trigram match the records must also satisfy, `like` short terms they must
+    contain (both are checked before the cap counts a match, or after it, like the filters).
+    """
+    where, params = _filter_sql(filters)
+    args: list[Any] = [match]
+    restrict = ""
+    if within is not None:
+        # `+rowid`: an expression, not a constraint the FTS table would evaluate by running
+        # its MATCH once per rowid of the list; the list is built once and probed instead.
+        restrict = (
+            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+        )
+        args.append(within)
+    capped = ""
+    if cap is not None:
+        capped = "LIMIT ?"
+        args.append(cap)
+    if like:
+        where += " AND " + _like_anywhere(len(like))
+        params = [*params, *_like_patterns(like, 4)]
+    bm25 = f"bm25({table}, {weights})" if weights else f"bm25({table})"
+    sql = (
+        f"SELECT m.rowid, m.score FROM "
+        f"(SELECT rowid, {bm25} AS score FROM {table} "
+        f"WHERE {table} MATCH ? {restrict} {capped}) AS m "
+        f"JOIN records r ON r.rowid = m.rowid WHERE {where} ORDER BY m.score"
+    )
+    return [(rowid, score) for rowid, score in db.execute(sql, [*args, *params])]
+
+
+COUNT_LIMIT = 10000  # beyond this many matches the total is given as "at least"
+
+
+def _total(
+    db: sqlite_utils.Database,
+    plan: _Plan,
+    filters: SearchFilters,
+    ranked: Ranked,
+    cap: int | None,
+    within: str | None,
+    like: Sequence[str],
+) -> tuple[int, bool]:
+    """All matches of the query (every tier), counted up to COUNT_LIMIT."""
+    if cap is None or len(ranked) < min(cap, 100):
+        return len(ranked), True  # no tier was cut short (the cap counts before filters)
+    where, params = _filter_sql(filters)
+    args: list[Any] = [plan.everything]
+    restrict = ""
+    if within is not None:
+        restrict = (
+            f"AND +s.rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+        )
+        args.append(within)
+    if like:
+        where += " AND " + _like_anywhere(len(like))
+        params = [*params, *_like_patterns(like, 4)]
+    (count,) = db.execute(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {SEARCH_TABLE} s JOIN records r "
+        f"ON r.rowid = s.rowid WHERE {SEARCH_TABLE} MATCH ? {restrict} AND {where} LIMIT ?)",
+        [*args, *params, COUNT_LIMIT],
+    ).fetchone()
+    return max(count, len(ranked)), count < COUNT_LIMIT
+
+
+_RESULT_COLUMNS = (
+    "r.rowid, r.source, r.identifier, r.title, r.creators, r.year, r.languages, r.types"
+)
+
+
+def _hits(db: sqlite_utils.Database, page: Ranked) -> list[dict[str, Any]]:
+    """The records of a page of ranked rowids, in that order, each with its score and tier."""
+    if not page:
+        return []
+    marks = ",".join("?" * len(page))
+    cursor = db.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM records r WHERE r.rowid IN ({marks})",
+        [rowid for rowid, _, _ in page],
+    )
+    names = [d[0] for d in cursor.description]
+    rows = {row[0]: _decode(dict(zip(names, row, strict=True))) for row in cursor}
+    hits = []
+    for rowid, score, tier in page:
+        row = rows.get(rowid)
+        if row is not None:
+            del row["rowid"]
+            hits.append({**row, "score": score, "matched": tier})
+    return hits
+
+
+def _scanned(
+    db: sqlite_utils.Database, terms: list[str], filters: SearchFilters, want: int
+) -> Ranked:
+    """Below three characters there is no trigram: scan, title matches first.
+
+    Without ORDER BY the scan stops as soon as `want` rows are found, which for a common
+    two-character Thai or Korean word is almost at once.
+    """
+    where, params = _filter_sql(filters)
+    patterns = _like_patterns(terms)
+    in_title = " AND ".join("IFNULL(r.title, '') LIKE ? ESCAPE '\\'" for _ in terms)
+    hits: Ranked = [
+        (rowid, 0.0, "exact")
+        for (rowid,) in db.execute(
+            f"SELECT r.rowid FROM records r WHERE {in_title} AND {where} LIMIT ?",
+            [*patterns, *params, want],
+        )
+    ]
+    if len(hits) < want:
+        found = {rowid for rowid, _, _ in hits}
+        more = db.execute(
+            f"SELECT r.rowid FROM records r "
+            f"WHERE NOT ({in_title}) AND {_like_anywhere(len(terms))} AND {where} LIMIT ?",
+            [*patterns, *_like_patterns(terms, 4), *params, want],
+        )
+        hits += [(rowid, 1.0, "exact") for (rowid,) in more if rowid not in found]
+    return hits[:want]
