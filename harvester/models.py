@@ -61,6 +61,7 @@ IDENTIFIER_KINDS: tuple[str, ...] = ("doi", "isbn", "issn", "handle", "urn", "ur
 EXPORT_HEADER: tuple[str, ...] = ("source", "identifier", "datestamp", "deleted", "cluster_id")
 # Stored as 0/1, exported as JSON booleans.
 BOOLEAN_FIELDS = frozenset({"deleted", "language_inferred"})
+EXPORT_FORMATS = ("jsonl", "csv", "xml", "parquet")  # what `harvester export --format` writes
 
 USER_AGENT_DEFAULT = (
     "silkroad-harvester/{version} "

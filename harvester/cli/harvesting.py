@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,11 +27,13 @@ from harvester.cli.common import (
 from harvester.cli.indexing import check_sources
 from harvester.cli.params import MOMENT, check_window
 from harvester.config import default_config_path, load_config
-from harvester.harvest.run import HarvestOptions, harvest_all
 from harvester.models import Config, RunResult, Settings, Source
-from harvester.oai.client import OAIClient
-from harvester.store import Store
-from harvester.store.lock import index_lock
+
+if TYPE_CHECKING:
+    from harvester.harvest.plan import HarvestOptions
+
+# The harvest, the OAI client and the store are imported inside the commands that use them,
+# so that `--version`, `--help` and the read-only commands start fast (benchmarks/startup).
 
 # -- commands ----------------------------------------------------------------------------
 
@@ -80,6 +82,8 @@ def harvest(
         if not selected:
             _warn_empty_plan(config)
             return
+        from harvester.harvest.plan import HarvestOptions
+
         options = HarvestOptions(full=full, from_=from_, until=until)
         results = _run_harvest(config.settings, selected, options, jobs, quiet, link=not no_link)
     _report(results, as_json, quiet)
@@ -106,6 +110,9 @@ def _run_harvest(
     link: bool = True,
 ) -> list[RunResult]:
     progress = ProgressLine() if sys.stderr.isatty() and not quiet else None
+    from harvester.harvest.run import harvest_all
+    from harvester.store.lock import index_lock
+
     with index_lock(settings.database), stop_on_signal() as stop:
         try:
             return harvest_all(
@@ -152,6 +159,8 @@ def status(
     """
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
+        from harvester.store import Store
+
         store = Store(config.settings.database, read_only=True)
         try:
             check_sources(store, sources, with_failed=True)
@@ -202,6 +211,8 @@ def identify(url: str, timeout: float, verbose: bool, quiet: bool) -> None:
     """
     setup_logging(verbose, quiet)
     settings = Settings(timeout=timeout, max_retries=2, delay=0)
+    from harvester.oai.client import OAIClient
+
     client = OAIClient(url, settings)
     with user_errors(verbose):
         info = client.identify()
@@ -265,6 +276,8 @@ def demo(database: Path | None, verbose: bool, quiet: bool) -> None:
         sources = serve_demo(server)
         if not quiet:
             click.echo(f"Serving {len(sources)} sample endpoints at {server.base_url}")
+        from harvester.harvest.plan import HarvestOptions
+
         results = _run_harvest(settings, sources, HarvestOptions(), None, quiet)
     _report(results, False, quiet)
     if not quiet:

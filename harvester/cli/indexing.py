@@ -8,20 +8,20 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
 from harvester.cli.params import MOMENT, Country, DcmiType, Language, Query, Script
 from harvester.errors import BadArgument, IndexUnusable
-from harvester.export.run import FORMATS, ExportRequest, write_export
-from harvester.harvest.renormalise import indexed_source, renormalise_sources
-from harvester.link.run import link_index
-from harvester.models import Config, Source
-from harvester.store import SearchFilters, Store
-from harvester.store.lock import index_lock
-from harvester.store.opening import is_new
+from harvester.models import EXPORT_FORMATS, Config, Source
+
+if TYPE_CHECKING:
+    from harvester.store import Store
+
+# Stages are imported inside the commands that use them, so that each command loads only
+# what it needs and `--help` loads none of them (benchmarks/startup).
 
 
 @contextmanager
@@ -30,6 +30,10 @@ def open_index(config: Config, *, write: bool = False) -> Iterator[Store]:
 
     Reading never waits for the index lock and never writes; writing holds the lock.
     """
+    from harvester.store import Store
+    from harvester.store.lock import index_lock
+    from harvester.store.opening import is_new
+
     path = config.settings.database
     if is_new(path):
         raise IndexUnusable(f"no index at {path}; run `harvester harvest` or `harvester demo`")
@@ -46,6 +50,8 @@ def _indexed_sources(config: Config, store: Store, names: tuple[str, ...]) -> li
     in_index = store.source_names()
     wanted = list(names) or in_index
     check_sources(store, wanted)
+    from harvester.harvest.renormalise import indexed_source
+
     return [config.source(name) or indexed_source(store, name) for name in wanted]
 
 
@@ -115,6 +121,8 @@ def search_command(
         raise click.UsageError(f"--year-to {year_to} is before --year-from {year_from}")
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
+        from harvester.store import SearchFilters
+
         filters = SearchFilters(
             sources=sources,
             language=language,
@@ -176,6 +184,9 @@ def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Pa
     with user_errors(False):
         config = load_or_defaults(config_path, database, required=False)
         with open_index(config, write=True) as store:
+            from harvester.harvest.renormalise import renormalise_sources
+            from harvester.link.run import link_index
+
             selected = _indexed_sources(config, store, sources)
             results = renormalise_sources(store, selected)
             linked = link_index(store)
@@ -221,6 +232,8 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
         with open_index(config, write=True) as store:
             if full:
                 store.mark_all_for_linking()
+            from harvester.link.run import link_index
+
             result = link_index(store)
     click.echo(
         f"{result.rekeyed:,} records re-keyed; {result.clusters:,} clusters formed or changed"
@@ -229,7 +242,9 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
 
 @cli.command(name="export")
 @config_options
-@click.option("--format", "format_", type=click.Choice(FORMATS), default="jsonl", show_default=True)
+@click.option(
+    "--format", "format_", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True
+)
 @click.option("--merged", is_flag=True, help="One row per linked work instead of per record.")
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option(
@@ -262,6 +277,8 @@ def export_command(
         harvester export --merged --format csv -o works.csv
         harvester export --format xml --since 2025-01-31 --include-deleted -o feed.xml
     """
+    from harvester.export.run import ExportRequest, write_export
+
     request = ExportRequest(format_, merged, sources, since, include_deleted)
     progress = _export_progress if output is not None and sys.stderr.isatty() else None
     with user_errors(False):

@@ -14,10 +14,10 @@ from typing import Any, TextIO
 
 from harvester.errors import BadArgument, HarvesterError
 from harvester.export import writers as export
-from harvester.models import NORMALISED_FIELDS
+from harvester.models import EXPORT_FORMATS, NORMALISED_FIELDS
 from harvester.store import ExportSelection, Store
 
-FORMATS = ("jsonl", "csv", "xml", "parquet")
+FORMATS = EXPORT_FORMATS
 Writer = Callable[[Iterator[dict[str, Any]], TextIO], int]
 
 
