@@ -183,10 +183,12 @@ def _is_iso(text: str) -> bool:
     return _parse_moment(text) is not None
 
 
-def _out_of_range(kind: click.IntRange) -> st.SearchStrategy[str]:
-    values = ["x", "1.5"]
+def _out_of_range(kind: click.IntRange | click.FloatRange) -> st.SearchStrategy[str]:
+    values = ["x", "one"] + (["1.5"] if isinstance(kind, click.IntRange) else [])
     if kind.min is not None:
         values += [str(kind.min - 1), str(kind.min - 100)]
+        if getattr(kind, "min_open", False):
+            values.append(str(kind.min))
     if kind.max is not None:
         values += [str(kind.max + 1)]
     return st.sampled_from(values)
@@ -200,7 +202,7 @@ def _bad_options() -> list[tuple[str, str, str]]:
             if not isinstance(param, click.Option) or param.is_flag:
                 continue
             kind = param.type.name
-            if isinstance(param.type, click.IntRange):
+            if isinstance(param.type, click.IntRange | click.FloatRange):
                 kind = f"range {param.type.min} {param.type.max}"
                 BAD_VALUES[kind] = _out_of_range(param.type)
             if kind in BAD_VALUES:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import signal
 import sys
 import threading
@@ -143,7 +144,11 @@ def user_errors(verbose: bool) -> Iterator[None]:
 
 
 class ProgressLine:
-    """A one-line live display of pages and records per source, for a terminal."""
+    """A live line of records and pages per source, redrawn in place within the terminal width.
+
+    The line is cut to the width (never wrapped, which leaves half-lines behind) and erased
+    when the run ends, so the summary lines start on a clean line.
+    """
 
     def __init__(self) -> None:
         self.counts: dict[str, tuple[int, int]] = {}
@@ -152,14 +157,29 @@ class ProgressLine:
     def __call__(self, source: str, pages: int, records: int) -> None:
         with self.lock:
             self.counts[source] = (pages, records)
-            parts = [f"{n}: {r:,} records/{p} pages" for n, (p, r) in self.counts.items()]
-            line = " | ".join(parts)
-            width = 160
-            click.echo("\r" + line[-width:].ljust(min(width, len(line))), nl=False, err=True)
+            parts = [
+                f"{n}: {plural(r, 'record')}, {plural(p, 'page')}"
+                for n, (p, r) in self.counts.items()
+            ]
+            line = "\r" + fit(" | ".join(parts), _width()) + ERASE_LINE
+            click.echo(line, nl=False, err=True, color=True)
 
     def close(self) -> None:
         if self.counts:
-            click.echo("", err=True)
+            click.echo("\r" + ERASE_LINE, nl=False, err=True, color=True)
+
+
+ERASE_LINE = "\x1b[K"  # erase from the cursor to the end of the line
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((80, 24)).columns
+
+
+def fit(line: str, width: int) -> str:
+    """The line cut to `width - 1` columns (the last column would wrap on some terminals)."""
+    room = max(width - 1, 1)
+    return line if len(line) <= room else line[: max(room - 1, 0)] + "…"
 
 
 @contextmanager
@@ -171,7 +191,12 @@ def stop_on_signal() -> Iterator[threading.Event]:
         if stop.is_set():
             raise KeyboardInterrupt
         stop.set()
-        click.echo("\nStopping after the current page; press Ctrl-C again to quit.", err=True)
+        if signum == signal.SIGINT:
+            message = "Stopping after the current page; press Ctrl-C again to quit."
+        else:
+            message = f"Stopping after the current page ({signal.Signals(signum).name})."
+        erase = "\r" + ERASE_LINE if sys.stderr.isatty() else ""  # over the live line
+        click.echo(erase + message, err=True, color=True)
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

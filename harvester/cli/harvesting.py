@@ -198,26 +198,47 @@ def _status_text(row: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+SETS_SHOWN = 50
+
+
 @cli.command()
 @click.argument("url")
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=30.0,
+    show_default=True,
+    help="Seconds per request.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @output_options
-def identify(url: str, timeout: float, verbose: bool, quiet: bool) -> None:
+def identify(url: str, timeout: float, as_json: bool, verbose: bool, quiet: bool) -> None:
     """Describe an endpoint (Identify, metadata formats, sets) to help write a config entry.
 
     \b
     Example:
         harvester identify https://zenodo.org/oai2d
+        harvester identify https://zenodo.org/oai2d --json
     """
     setup_logging(verbose, quiet)
+    base, query = url.split("?", 1) if "?" in url else (url, "")
+    if query:
+        click.echo(f"Note: using the base URL {base} (dropped ?{query})", err=True)
     settings = Settings(timeout=timeout, max_retries=2, delay=0)
     from harvester.oai.client import OAIClient
 
-    client = OAIClient(url, settings)
+    client = OAIClient(base, settings)
     with user_errors(verbose):
         info = client.identify()
         formats = client.metadata_formats()
-        sets = client.sets(limit=50)
+        sets = client.sets(limit=SETS_SHOWN + 1)
+    more = len(sets) > SETS_SHOWN
+    sets = sets[:SETS_SHOWN]
+    if as_json:
+        report = {**asdict(info), "formats": formats, "sets": [list(s) for s in sets]}
+        report["sets_truncated"] = more
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
     click.echo(f"Repository:    {info.repository_name}")
     click.echo(f"Base URL:      {info.base_url}")
     click.echo(f"Granularity:   {info.granularity}")
@@ -225,7 +246,12 @@ def identify(url: str, timeout: float, verbose: bool, quiet: bool) -> None:
     click.echo(f"Deleted:       {info.deleted_record}")
     click.echo(f"Admin email:   {', '.join(info.admin_emails)}")
     click.echo("Formats:       " + ", ".join(f["prefix"] for f in formats))
-    click.echo(f"Sets (first {len(sets)}):" if sets else "Sets:          none")
+    if not sets:
+        click.echo("Sets:          none")
+    elif more:
+        click.echo(f"Sets (the first {SETS_SHOWN}; the endpoint has more):")
+    else:
+        click.echo(f"Sets ({len(sets)}):")
     for spec, name in sets:
         click.echo(f"  {spec}  {name}")
 
