@@ -147,7 +147,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
+        raise ConfigError(
+            f"{path}: config file not found; pass --config FILE or set {ENV_CONFIG} "
+            "(config/sources.example.toml documents every key; `harvester demo` writes one)"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file ({exc.strerror})") from None
     except tomllib.TOMLDecodeError as exc:

@@ -67,8 +67,8 @@ def test_demo_harvests_every_sample_and_status_shows_them(
     for name, records, deleted in [
         ("demo-zenodo", 102, 1),
         ("demo-mit", 58, 0),
-        ("demo-thai", 8, 2),
-        ("demo-persian", 9, 1),
+        ("demo-thai", 9, 2),
+        ("demo-persian", 11, 1),
     ]:
         assert f"{name}: {records} records, {deleted} deleted" in text
 

@@ -62,3 +62,36 @@ def test_a_default_language_labels_only_titles_in_its_script(demo: Path):
         assert not (inferred and languages == '["eng"]'), title
     latin = [r for r in rows if r[1] == '["Latn"]' and r[3]]
     assert latin and all(r[2] == '["eng"]' for r in latin)
+
+
+def test_the_demo_links_works_across_members(demo: Path):
+    conn = sqlite3.connect(demo)
+    clusters = conn.execute(
+        "SELECT cluster_reason, COUNT(DISTINCT source) FROM records "
+        "WHERE cluster_id IS NOT NULL GROUP BY cluster_id ORDER BY cluster_reason"
+    ).fetchall()
+    conn.close()
+    assert clusters == [("doi", 2), ("isbn", 2), ("title+creator+year", 2)]
+    merged = harvester("export", "--merged", "--db", str(demo), cwd=demo.parent)
+    assert merged.returncode == 0
+    assert merged.stdout.count('"cluster_id":"') == 3  # three works, one line each
+
+
+def test_the_demo_writes_its_config_beside_its_index(demo: Path):
+    config = demo.with_suffix(".toml")
+    listed = harvester("sources", "--config", str(config), cwd=demo.parent)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith(f"{config}: 4 sources, index {demo}")
+    again = harvester("renormalise", "--config", str(config), cwd=Path("/"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count(", 0 changed") == 4
+
+
+def test_without_a_config_harvest_says_where_one_comes_from(tmp_path: Path):
+    result = harvester("harvest", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        "Error: config/sources.toml: config file not found; pass --config FILE or set "
+        "HARVESTER_CONFIG (config/sources.example.toml documents every key; "
+        "`harvester demo` writes one)\n"
+    )

@@ -90,6 +90,33 @@ def harvest(
     sys.exit(exit_status(results))
 
 
+def _write_demo_config(database: Path, sources: Sequence[Source]) -> Path | None:
+    """The demo's config beside its index, so other commands can use its sources' settings.
+
+    An existing file is never overwritten.
+    """
+    path = database.with_suffix(".toml")
+    lines = [
+        "# Written by `harvester demo`: the sample members it harvested into this index.",
+        "# Their endpoints served on 127.0.0.1 only while the demo ran.",
+        f"database = {json.dumps(str(database.resolve()))}",
+    ]
+    for source in sources:
+        lines += ["", "[[sources]]"]
+        for key in ("name", "endpoint", "title", "institution", "country", "default_language"):
+            value = getattr(source, key)
+            if value:
+                lines.append(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        if source.sets:
+            lines.append(f"sets = {json.dumps(list(source.sets))}")
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write("\n".join(lines) + "\n")
+    except OSError:
+        return None
+    return path
+
+
 def _warn_empty_plan(config: Config) -> None:
     """Nothing to do is said out loud, even with --quiet: cron should not hear "ok" for it."""
     disabled = [s.name for s in config.sources if not s.enabled]
@@ -306,11 +333,17 @@ def demo(database: Path | None, verbose: bool, quiet: bool) -> None:
 
         results = _run_harvest(settings, sources, HarvestOptions(), None, quiet)
     _report(results, False, quiet)
+    written = _write_demo_config(settings.database, sources)
     if not quiet:
         db = settings.database
         click.echo(f"\nIndex written to {db}. Look at it with:")
         click.echo(f"  harvester status --db {db}")
+        click.echo(f"  harvester search Buddhist --db {db}")
+        click.echo(f"  harvester export --merged --db {db}     # works linked across members")
         click.echo(f"  sqlite3 {db} 'select source, title, date_raw from records limit 5'")
+        if written is not None:
+            click.echo(f"Its config is in {written}; reuse it with --config {written}")
+            click.echo("  (its endpoints lived only while the demo ran: `harvester demo` again)")
         serve = config.serve
         click.echo("See it in a browser (search, facets, record pages):")
         click.echo(f"  harvester serve --db {db}")

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harvester.cli.common import cli, config_options, load_or_defaults, user_errors
+from harvester.cli.common import cli, config_options, load_or_defaults, plural, user_errors
 from harvester.cli.params import MOMENT, Country, DcmiType, Language, Query, Script
 from harvester.errors import BadArgument, IndexUnusable
 from harvester.models import EXPORT_FORMATS, Config, Source
@@ -326,7 +326,8 @@ def _stats_text(entry: dict[str, Any]) -> str:
     types = ", ".join(f"{k} {v:,}" for k, v in entry["types"].items()) or "-"
     return (
         f"{title}: {entry['records']:,} records, {entry['deleted']:,} deleted\n"
-        f"  linked: {entry['linked_records']:,} records in {entry['clusters']:,} clusters "
+        f"  linked: {plural(entry['linked_records'], 'record')} in "
+        f"{plural(entry['clusters'], 'cluster')} "
         f"({entry['linked_share']:.1%})\n"
         f"  years: {first or '-'} to {last or '-'}\n"
         f"  languages: {languages}\n"
