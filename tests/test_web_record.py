@@ -33,6 +33,8 @@ def test_a_record_shows_every_field_and_the_originals(client: Client):
     assert "2020" in html and "พ.ศ. 2563" in html  # the date as normalised and as written
     assert "As the member wrote it:" in html and "หนังสือ" in html  # the local type
     assert "Thai (tha)" in html
+    assert "<dt>Sets</dt>" in html and "<code>books</code>" in html
+    assert "harvested 20" in html
 
 
 def test_identifiers_licence_landing_page_and_cluster(client: Client, landing_url: str):
@@ -44,6 +46,7 @@ def test_identifiers_licence_landing_page_and_cluster(client: Client, landing_ur
     cluster = re.search(r'<section class="cluster">.*?</section>', html, re.S)
     assert cluster and "/record/test-archive/oai:test:zh1" in cluster.group(0)
     assert "Silk test archive" in cluster.group(0)
+    assert "Linked as the same work by: doi" in cluster.group(0)
     other = client.get("/record/test-archive/oai:test:zh1").text
     assert "/record/test-silk/oai:test:zh1" in other
 
