@@ -31,6 +31,7 @@ from harvester.store.facets import (
     browse,
     facet_counts,
     generation,
+    rowid_bound,
     text_match_rowids,
 )
 from harvester.store.pages import cluster_members, harvest_history, member_table, record
@@ -40,6 +41,10 @@ from harvester.store.search import search as ranked_search
 
 if TYPE_CHECKING:
     from harvester.serve.web.app import WebApp
+
+# Up to this many records, the whole index is counted during a request if the background
+# read has not finished yet (well within the budget); past it the page goes without counts.
+SMALL_INDEX = 50_000
 
 
 def N_(message: str) -> str:
@@ -151,8 +156,8 @@ def _counts(page: Page, db: Database, params: SearchParams) -> FacetCounts | Non
     whole = not params.q and not params.filtered
     if whole:
         ready = page.app.whole_index.get(current)
-        if ready is not None:
-            return ready
+        if ready is not None or rowid_bound(db) > SMALL_INDEX:
+            return ready  # a large index waits for the background read
     key = (current, "facets", params.q, params.filters)
     cache = page.app.cache
     found: FacetCounts | None = cache.peek(key)
