@@ -252,7 +252,7 @@ def test_an_unexpected_error_never_shows_a_traceback(web_index: Path, monkeypatc
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals /etc/passwd")
 
-    monkeypatch.setattr(views, "facet_counts", broken)
+    monkeypatch.setattr(views, "ranked_search", broken)
     response = Client(create_web_app(web_index)).get("/", query_string={"q": "never cached"})
     assert response.status_code == 500
     assert "secret" not in response.text and "Traceback" not in response.text
