@@ -55,7 +55,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         options.add_argument(flag)
     options.add_experimental_option("prefs", {"intl.accept_languages": "en-US,en"})
     driver = webdriver.Chrome(options=options, service=Service(DRIVER or ""))
-    driver.set_page_load_timeout(30)
+    driver.set_page_load_timeout(60)
     try:
         yield driver
     finally:
@@ -66,8 +66,8 @@ def follow(browser: Any, element: Any) -> None:
     """Click a link or button and wait until the next page has replaced this one."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old))
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
+    WebDriverWait(browser, 30).until(
         lambda b: b.execute_script("return document.readyState") == "complete"
     )
 
@@ -126,7 +126,7 @@ def test_a_record_page_leads_to_the_members_landing_page(browser: Any, web_url: 
     raw = browser.find_element(By.CSS_SELECTOR, "details.raw")
     assert raw.get_attribute("open") is None  # the XML stays folded until asked for
     follow(browser, browser.find_element(By.ID, "landing"))
-    WebDriverWait(browser, 10).until(lambda b: b.title.startswith("Landing page"))
+    WebDriverWait(browser, 30).until(lambda b: b.title.startswith("Landing page"))
     assert browser.title.endswith("/item/zh1")
 
 
