@@ -486,3 +486,63 @@ def test_a_failure_inside_is_a_bare_500_and_logged(tmp_path, demo_db, caplog, mo
     assert caught.value.code == 500
     assert b"secret" not in caught.value.read()
     assert "secret internals" in caplog.text
+
+
+# -- the Dublin Core the store builds -----------------------------------------------------
+
+HOSTILE = [
+    'a "quoted" title',
+    "back\\slash",
+    "<script>alert(1)</script> & more",
+    'ends with a quote"',
+    "line\nbreak\ttab",
+    "中文 · ไทย · فارسی",
+    '","',
+]
+
+
+def test_oai_dc_carries_every_value_exactly_as_the_export_does(schema, tmp_path):
+    from harvester.export.writers import dc_values
+    from harvester.models import Checkpoint
+
+    fields = {
+        "title": HOSTILE[0],
+        "titles": HOSTILE,
+        "creators": HOSTILE[1:4],
+        "subjects": ["plain", *HOSTILE[4:]],
+        "descriptions": [HOSTILE[2]],
+        "languages": ["fas", "tha"],
+        "types": ["Text"],
+        "types_raw": ["Text", "Book & <more>"],
+        "identifiers": {
+            "doi": ["10.1/a&b"],
+            "isbn": ["9780306406157"],
+            "url": ['https://x.org/?a="1"'],
+        },
+        "date": "1399",
+        "rights": "CC BY & co",
+        "license": "https://creativecommons.org/licenses/by/4.0/",
+    }
+    store = Store(tmp_path / "hostile.db")
+    record = Record("m", Header("oai:m:1", "2026-01-01"), "<record/>", fields)
+    store.save_page(
+        "m", [record], ("", "oai_dc"), Checkpoint(None, None, "2026-01-01T00:00:00Z", None)
+    )
+    store.close()
+    with provider(tmp_path / "hostile.db") as url:
+        root = check(
+            schema,
+            get(
+                url,
+                {
+                    "verb": "GetRecord",
+                    "identifier": served_id("m", "oai:m:1"),
+                    "metadataPrefix": "oai_dc",
+                },
+            ),
+        )
+    dc = root.find(".//oai_dc:dc", NS)
+    served = [
+        (etree.QName(e).localname, e.text) for e in dc if etree.QName(e).localname != "source"
+    ]
+    assert served == [(name, value) for name, value in dc_values(fields) if name != "source"]

@@ -1,5 +1,5 @@
-"""OAI-PMH responses as XML text, built from strings: a page of 100 records is rendered
-several times faster than through an element tree, and the shapes are few and fixed.
+"""OAI-PMH responses as XML text, built from strings: the shapes are few and fixed, and a
+record's Dublin Core arrives already built by the store (store/oai_xml.py).
 
 Every text passes through `text()` (escaped, characters XML cannot carry removed).
 """
@@ -10,7 +10,6 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from harvester.export.writers import dc_values
 from harvester.serve.dates import datestamp
 from harvester.serve.errors import OAIError
 
@@ -69,35 +68,27 @@ def errors(found: Sequence[OAIError]) -> str:
 
 
 def header(identifier: str, item: Mapping[str, Any], set_specs: Iterable[str]) -> str:
+    """The header; `set_specs` come first, then those the store built (`set_xml`)."""
     status = ' status="deleted"' if item["deleted"] else ""
     sets = "".join(f"<setSpec>{text(spec)}</setSpec>" for spec in set_specs)
     return (
         f"<header{status}><identifier>{text(identifier)}</identifier>"
-        f"<datestamp>{datestamp(item['changed_at'])}</datestamp>{sets}</header>"
+        f"<datestamp>{datestamp(item['changed_at'])}</datestamp>{sets}{item['set_xml']}</header>"
     )
 
 
 def oai_dc(item: Mapping[str, Any], member: Sequence[str]) -> str:
-    """The record as oai_dc, from its normalised fields, with the member it came from.
-
-    `member` are extra dc:source values naming the member; the landing page at the member
-    follows as a dc:source too.
-    """
-    pairs = dc_values(item)
+    """The record as oai_dc: the elements the store built from its normalised fields
+    (`dc_xml`), then dc:source values naming the member and the record's page there."""
     landing = item.get("landing_url")
-    extra = [*member, *([landing] if landing else [])]
-    parts = [f"<dc:{name}>{text(value)}</dc:{name}>" for name, value in pairs]
-    at = next((i for i, (name, _) in enumerate(pairs) if name in _AFTER_SOURCE), len(pairs))
-    sources = [f"<dc:source>{text(value)}</dc:source>" for value in extra]
-    parts[at:at] = sources
+    sources = "".join(
+        f"<dc:source>{text(value)}</dc:source>"
+        for value in [*member, *([landing] if landing else [])]
+    )
     return (
         f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" '
-        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">' + "".join(parts) + "</oai_dc:dc>"
+        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">{item["dc_xml"]}{sources}</oai_dc:dc>'
     )
-
-
-# oai_dc allows its elements in any order; dc:source is kept in Dublin Core order all the same.
-_AFTER_SOURCE = frozenset({"language", "relation", "coverage", "rights"})
 
 
 def record(

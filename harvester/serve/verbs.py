@@ -48,13 +48,12 @@ class Repository:
         )
 
     def set_specs(self, item: Mapping[str, Any]) -> list[str]:
+        """member: and country: sets; the store adds type: and language: (`set_xml`)."""
         source = item["source"]
         specs = [f"member:{source}"]
         country = (self.members.get(source) or {}).get("country")
         if country:
             specs.append(f"country:{country}")
-        for kind, column in (("type", "types"), ("language", "languages")):
-            specs += [f"{kind}:{v}" for v in item.get(column) or () if _SET_VALUE.match(v)]
         return specs
 
     def member_label(self, source: str) -> list[str]:

@@ -8,7 +8,6 @@ All values are bound as parameters.
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,38 +16,16 @@ from typing import Any
 
 from harvester.store.core import Store
 from harvester.store.jsonlines import LANDING_URL
+from harvester.store.oai_xml import dc_elements, set_specs
 from harvester.store.readonly import ReadOnlyIndex
-from harvester.store.schema import JSON_FIELDS
 
-# The normalised fields an oai_dc record is built from (and its landing_url, by the store's
-# one rule).
-METADATA_COLUMNS = (
-    "title",
-    "titles",
-    "creators",
-    "subjects",
-    "descriptions",
-    "publishers",
-    "contributors",
-    "date",
-    "date_raw",
-    "types",
-    "types_raw",
-    "formats",
-    "identifiers",
-    "sources",
-    "languages",
-    "relations",
-    "coverage",
-    "rights",
-    "license",
+# What every header needs; a record adds its Dublin Core (built by SQLite, see oai_xml) and
+# landing page (the store's one rule).
+_HEADER_SQL = (
+    "source, identifier, changed_at, deleted, "
+    f"{set_specs('type', 'types')} || {set_specs('language', 'languages')} AS set_xml"
 )
-HEADER_COLUMNS = ("source", "identifier", "changed_at", "deleted", "types", "languages")
-_HEADER_SQL = ", ".join(HEADER_COLUMNS)
-_RECORD_SQL = ", ".join(dict.fromkeys([*HEADER_COLUMNS, *METADATA_COLUMNS])) + (
-    f", {LANDING_URL} AS landing_url"
-)
-_JSON = JSON_FIELDS | {"set_specs"}
+_RECORD_SQL = f"{_HEADER_SQL}, {dc_elements()} AS dc_xml, {LANDING_URL} AS landing_url"
 
 Position = tuple[str, str, str]  # (changed_at, source, identifier) of the last row sent
 
@@ -125,10 +102,6 @@ def _where(selection: ItemFilter, after: Position | None = None) -> tuple[str, l
 
 def _decode(names: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
     item = dict(zip(names, row, strict=True))
-    for name in names:
-        value = item[name]
-        if name in _JSON and isinstance(value, str):
-            item[name] = json.loads(value)
     item["deleted"] = bool(item["deleted"])
     return item
 
