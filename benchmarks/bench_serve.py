@@ -101,7 +101,7 @@ class Server:
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline()
-        self.url = line.split(" at ", 1)[1].split()[0]
+        self.url = line.split(" at ", 1)[1].split()[0]  # .../oai
         return self
 
     def peak_rss_mb(self) -> float:
@@ -168,7 +168,7 @@ def from_stamp(db: Path) -> str:
 def bench_ours(db: Path, page_size: int, rounds: int) -> dict[str, Any]:
     lists = {"verb": "ListRecords", "metadataPrefix": "oai_dc"}
     with Server(db, page_size) as server:
-        oai = server.url + "oai"
+        oai = server.url
         records, seconds, sample = harvest(oai, lists)
         recent, recent_seconds, _ = harvest(oai, {**lists, "from": from_stamp(db)})
         numbers = {

@@ -1,5 +1,5 @@
 """OAI-PMH responses as XML text, built from strings: the shapes are few and fixed, and a
-record's Dublin Core arrives already built by the store (store/oai_xml.py).
+record's Dublin Core is written from the stored JSON text (serve/dublincore.py).
 
 Every text passes through `text()` (escaped, characters XML cannot carry removed).
 """
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harvester.serve.dates import datestamp
+from harvester.serve.dublincore import dc_elements
 from harvester.serve.errors import OAIError
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
@@ -68,18 +69,17 @@ def errors(found: Sequence[OAIError]) -> str:
 
 
 def header(identifier: str, item: Mapping[str, Any], set_specs: Iterable[str]) -> str:
-    """The header; `set_specs` come first, then those the store built (`set_xml`)."""
     status = ' status="deleted"' if item["deleted"] else ""
     sets = "".join(f"<setSpec>{text(spec)}</setSpec>" for spec in set_specs)
     return (
         f"<header{status}><identifier>{text(identifier)}</identifier>"
-        f"<datestamp>{datestamp(item['changed_at'])}</datestamp>{sets}{item['set_xml']}</header>"
+        f"<datestamp>{datestamp(item['changed_at'])}</datestamp>{sets}</header>"
     )
 
 
 def oai_dc(item: Mapping[str, Any], member: Sequence[str]) -> str:
-    """The record as oai_dc: the elements the store built from its normalised fields
-    (`dc_xml`), then dc:source values naming the member and the record's page there."""
+    """The record as oai_dc, from its normalised fields, then dc:source values naming the
+    member and the record's page there."""
     landing = item.get("landing_url")
     sources = "".join(
         f"<dc:source>{text(value)}</dc:source>"
@@ -87,7 +87,7 @@ def oai_dc(item: Mapping[str, Any], member: Sequence[str]) -> str:
     )
     return (
         f'<oai_dc:dc xmlns:oai_dc="{OAI_DC_NS}" xmlns:dc="{DC_NS}" '
-        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">{item["dc_xml"]}{sources}</oai_dc:dc>'
+        f'xsi:schemaLocation="{OAI_DC_NS} {OAI_DC_SCHEMA}">{dc_elements(item)}{sources}</oai_dc:dc>'
     )
 
 

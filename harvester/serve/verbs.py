@@ -13,6 +13,7 @@ from typing import Any
 from harvester.models import ServeSettings
 from harvester.serve import render
 from harvester.serve.dates import GRANULARITY, datestamp, now_datestamp, window
+from harvester.serve.dublincore import set_specs
 from harvester.serve.errors import (
     BAD_RESUMPTION_TOKEN,
     CANNOT_DISSEMINATE_FORMAT,
@@ -48,13 +49,12 @@ class Repository:
         )
 
     def set_specs(self, item: Mapping[str, Any]) -> list[str]:
-        """member: and country: sets; the store adds type: and language: (`set_xml`)."""
         source = item["source"]
         specs = [f"member:{source}"]
         country = (self.members.get(source) or {}).get("country")
         if country:
             specs.append(f"country:{country}")
-        return specs
+        return specs + set_specs("type", item["types"]) + set_specs("language", item["languages"])
 
     def member_label(self, source: str) -> list[str]:
         """The dc:source naming the member a record came from."""

@@ -16,16 +16,32 @@ from typing import Any
 
 from harvester.store.core import Store
 from harvester.store.jsonlines import LANDING_URL
-from harvester.store.oai_xml import dc_elements, set_specs
 from harvester.store.readonly import ReadOnlyIndex
 
-# What every header needs; a record adds its Dublin Core (built by SQLite, see oai_xml) and
-# landing page (the store's one rule).
-_HEADER_SQL = (
-    "source, identifier, changed_at, deleted, "
-    f"{set_specs('type', 'types')} || {set_specs('language', 'languages')} AS set_xml"
+# What a header needs, and what a record's oai_dc is written from: the stored columns as they
+# are (JSON text, see serve/dublincore.py) and the landing page by the store's one rule.
+HEADER_COLUMNS = ("source", "identifier", "changed_at", "deleted", "types", "languages")
+METADATA_COLUMNS = (
+    "title",
+    "titles",
+    "creators",
+    "subjects",
+    "descriptions",
+    "publishers",
+    "contributors",
+    "date",
+    "date_raw",
+    "types_raw",
+    "formats",
+    "identifiers",
+    "sources",
+    "relations",
+    "coverage",
+    "rights",
+    "license",
 )
-_RECORD_SQL = f"{_HEADER_SQL}, {dc_elements()} AS dc_xml, {LANDING_URL} AS landing_url"
+_HEADER_SQL = ", ".join(HEADER_COLUMNS)
+_RECORD_SQL = f"{_HEADER_SQL}, {', '.join(METADATA_COLUMNS)}, {LANDING_URL} AS landing_url"
 
 Position = tuple[str, str, str]  # (changed_at, source, identifier) of the last row sent
 
