@@ -444,3 +444,28 @@ def test_cli_search_of_a_bracket_finds_nothing(index: Store, settings: Settings)
     result = CliRunner().invoke(cli, ["search", "[", "--db", str(settings.database)])
     assert result.exit_code == 0
     assert "No matches." in result.output
+
+
+def test_an_index_with_untagged_stems_is_rebuilt_on_open(tmp_path: Path):
+    path = tmp_path / "stems.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m008_search_stems_tagged")
+    db.execute(
+        "INSERT INTO records (source, identifier, deleted, title, creators, languages) "
+        "VALUES ('old', 'oai:old:1', 0, 'Libraries of Asia', '[]', '[\"eng\"]')"
+    )
+    rowid = db.execute("SELECT rowid FROM records").fetchone()[0]
+    db.execute(
+        "INSERT INTO records_search (rowid, title, stems) VALUES (?, 'libraries of asia', "
+        "'librari of asia')",
+        [rowid],
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        (stems,) = store.db.execute("SELECT stems FROM records_search").fetchone()
+        assert stems.split()[0][:2].isdigit()
+        assert found(store, "library") == ["1"]
+    finally:
+        store.close()

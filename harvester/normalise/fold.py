@@ -102,8 +102,11 @@ _APOSTROPHES = str.maketrans({"'": " ", "‘": " ", "’": " ", "`": " "})
 
 _MAPPED_LETTERS = {**ARABIC_VARIANTS, **_LATIN_LETTERS}
 # Marks after these letters are optional diacritics: Latin and Greek, not Cyrillic (й is a letter).
+# (the whole run of marks, harakat or Hebrew points among them: NFD may order them first)
 _LATIN_MARKS = re.compile(
-    "(?<=[a-z\u00c0-\u024f\u0370-\u03ff\u1e00-\u1fff])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff]+"
+    "(?<=[a-z\u00c0-\u024f\u0370-\u03ff\u1e00-\u1fff])["
+    + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _MARK_RANGES)
+    + "]+"
 )
 
 

@@ -141,6 +141,25 @@ def _stemmer(algorithm: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(algorithm)
 
 
+# Folding writes Persian keheh and Farsi yeh; the Arabic stemmer knows the Arabic letters.
+_ARABIC_LETTERS = str.maketrans("کی", "كي")
+
+
+def _stem(algorithm: str, words: Sequence[str]) -> list[str]:
+    """Stems tagged with their stemmer ("07librari"): the Indonesian stem of "librarian" is
+    the English stem of "libraries", and must not meet it."""
+    if algorithm == "arabic":
+        words = [word.translate(_ARABIC_LETTERS) for word in words]
+    tag = _TAGS[algorithm]
+    return [tag + stem for stem in _stemmer(algorithm).stemWords(words)]
+
+
+_TAGS = {
+    algorithm: f"{number:02d}"
+    for number, algorithm in enumerate(sorted({*STEMMERS.values(), "english", "russian"}))
+}
+
+
 def _script(word: str) -> str | None:
     for char in word:
         if char.isascii():
@@ -177,7 +196,7 @@ def stems(folded: str, languages: Sequence[str]) -> str:
             continue
         algorithm = _record_algorithm(languages, script)
         if algorithm is not None:
-            out.append(_stemmer(algorithm).stemWord(word))
+            out.append(_stem(algorithm, [word])[0])
     return " ".join(out)
 
 
@@ -189,7 +208,7 @@ def query_stems(folded_term: str) -> list[str]:
     script = _script(folded_term)
     phrases = []
     for algorithm in _QUERY_STEMMERS.get(script or "", ()):
-        phrases.append(" ".join(_stemmer(algorithm).stemWords(words)))
+        phrases.append(" ".join(_stem(algorithm, words)))
     return list(dict.fromkeys(phrases))
 
 
@@ -235,8 +254,12 @@ def _letters(text: str) -> Iterable[str]:
     return (c for c in text if not c.isascii() and c.isalpha())
 
 
-def romanised(text: str, languages: Sequence[str] = ()) -> str:
-    """A folded Latin spelling of a text in another script ("" for text already in Latin)."""
+def romanised(text: str, languages: Sequence[str] = (), *, query: bool = False) -> str:
+    """A folded Latin spelling of a text in another script ("" for text already in Latin).
+
+    Chinese is indexed as pairs of syllables, like its characters ("dunhuang huang"); a query
+    writes each run of characters as one word, the way pinyin is written ("dunhuang").
+    """
     if text.isascii() or not _needs_romanising(text):
         return ""
     if "uzb" in languages or "uzn" in languages or not _UZBEK_LETTERS.isdisjoint(text):
@@ -246,7 +269,9 @@ def romanised(text: str, languages: Sequence[str] = ()) -> str:
     for match in _HAN_RUN.finditer(text):
         parts.append(anyascii(text[position : match.start()]))
         syllables = [anyascii(c).lower() for c in match.group()]
-        if len(syllables) == 1:
+        if query:
+            parts.append(" " + "".join(syllables) + " ")
+        elif len(syllables) == 1:
             parts.append(f" {syllables[0]} ")
         else:
             pairs = [syllables[i] + syllables[i + 1] for i in range(len(syllables) - 1)]
@@ -258,7 +283,7 @@ def romanised(text: str, languages: Sequence[str] = ()) -> str:
 
 def query_romanised(term: str) -> str:
     """A non-Latin query term in Latin letters, to find the Latin spelling of the same name."""
-    return romanised(term)
+    return romanised(term, query=True)
 
 
 # --- the index row -----------------------------------------------------------------------------

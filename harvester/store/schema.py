@@ -262,3 +262,20 @@ def m007_folded_search_index(db: sqlite_utils.Database) -> None:
         db.execute(f'DROP TABLE IF EXISTS "{WORDS_TABLE}"')
         searchindex.create_table(db)
     searchindex.rebuild(db, db.atomic)
+
+
+@migrations(transactional=False)
+def m008_search_stems_tagged(db: sqlite_utils.Database) -> None:
+    """Stems carry their stemmer ("07librari"), so an Indonesian stem never meets an English one.
+
+    Rebuilds the search index only when it holds stems from before (an index that m007 filled
+    with the tagged stems is left alone).
+    """
+    from harvester.store import searchindex
+
+    old = db.execute(
+        f"SELECT 1 FROM {searchindex.SEARCH_TABLE} "
+        "WHERE stems != '' AND stems NOT GLOB '[0-9][0-9]*' LIMIT 1"
+    ).fetchone()
+    if old is not None:
+        searchindex.rebuild(db, db.atomic)
