@@ -223,7 +223,7 @@ def parse_query(query: str) -> list[str]:
     """The query's terms: words, or "quoted phrases"; terms with no letter or digit dropped."""
     terms = []
     for phrase, word in _TERM.findall(query):
-        term = " ".join((phrase or word).replace('"', " ").split())
+        term = " ".join(phrase.split()) if phrase else word  # a word keeps a stray quote
         if _WORD_CHARACTER.search(query_form(term)) is not None:
             terms.append(term)
     return terms
