@@ -1,6 +1,6 @@
 """Which window a list asks for: resume the pending one, restart it, or open a new one.
 
-Pure functions over the stored state row, so the rules of DESIGN.md are testable alone.
+Pure functions over the stored state row, so the rules of docs/architecture.md are testable alone.
 """
 
 from __future__ import annotations
