@@ -21,8 +21,9 @@ Both sides go through the same functions, so they agree by construction:
 from __future__ import annotations
 
 import functools
+import operator
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import Stemmer
@@ -37,13 +38,16 @@ _WORD = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
 def _pairs(run: str, final: bool = True) -> str:
     if len(run) == 1:
         return f" {run} "
-    pairs = [run[i : i + 2] for i in range(len(run) - 1)]
-    return " " + " ".join([*pairs, run[-1]] if final else pairs) + " "
+    pairs = " ".join(map(operator.add, run, run[1:]))
+    return f" {pairs} {run[-1]} " if final else f" {pairs} "
 
 
 def index_form(text: str) -> str:
     """Folded text with Chinese written as overlapping pairs of characters."""
-    folded = fold(text)
+    return _paired(fold(text))
+
+
+def _paired(folded: str) -> str:
     if _HAN_RUN.search(folded) is None:
         return folded
     return " ".join(_HAN_RUN.sub(lambda m: _pairs(m.group()), folded).split())
@@ -190,14 +194,23 @@ def _record_algorithm(languages: Sequence[str], script: str | None) -> str | Non
 def stems(folded: str, languages: Sequence[str]) -> str:
     """Stems of the words of a folded text, in order, by the record's language (see above)."""
     out: list[str] = []
+    algorithms: dict[str | None, str | None] = {}
     for word in _WORD.findall(folded):
         script = _script(word)
         if script is None or word.isdigit():
             continue
-        algorithm = _record_algorithm(languages, script)
+        if script not in algorithms:
+            algorithms[script] = _record_algorithm(languages, script)
+        algorithm = algorithms[script]
         if algorithm is not None:
-            out.append(_stem(algorithm, [word])[0])
+            out.append(_stem_word(algorithm, word))
     return " ".join(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem_word(algorithm: str, word: str) -> str:
+    """One word's stem: a catalogue's vocabulary repeats, so most words are met before."""
+    return _stem(algorithm, [word])[0]
 
 
 def query_stems(folded_term: str) -> list[str]:
@@ -245,13 +258,31 @@ _UZBEK_LETTERS = frozenset("ўғқҳЎҒҚҲ")
 _LATIN_ONLY = re.compile(r"[^\W\d_]")
 
 
+# Letters of scripts other than Latin (Greek to Hangul, presentation forms, CJK Extension B on).
+_NON_LATIN = re.compile(
+    "[\u0370-\u1dff\u2c00-\u2dff\u2e80-\ua6ff\ua800-\ud7ff\uf900-\ufaff"
+    "\ufb1d-\ufdff\ufe70-\ufefc\uff66-\uffdc\U00010000-\U0003ffff]"
+)
+
+
 def _needs_romanising(text: str) -> bool:
-    """True when the text has a letter outside Latin script."""
-    return any(_script(c) not in ("latin", None) or ord(c) >= 0x250 for c in _letters(text))
+    """True when the text has a character of a script other than Latin."""
+    return _NON_LATIN.search(text) is not None
 
 
-def _letters(text: str) -> Iterable[str]:
-    return (c for c in text if not c.isascii() and c.isalpha())
+@functools.lru_cache(maxsize=32768)
+def _syllable(char: str) -> str:
+    return anyascii(char).lower()
+
+
+def _words_romanised(text: str) -> str:
+    return " ".join(map(_word_romanised, text.split(" ")))
+
+
+@functools.lru_cache(maxsize=65536)
+def _word_romanised(word: str) -> str:
+    """anyascii of one word: names and words recur across a catalogue."""
+    return anyascii(word)
 
 
 def romanised(text: str, languages: Sequence[str] = (), *, query: bool = False) -> str:
@@ -267,8 +298,8 @@ def romanised(text: str, languages: Sequence[str] = (), *, query: bool = False) 
     parts: list[str] = []
     position = 0
     for match in _HAN_RUN.finditer(text):
-        parts.append(anyascii(text[position : match.start()]))
-        syllables = [anyascii(c).lower() for c in match.group()]
+        parts.append(_words_romanised(text[position : match.start()]))
+        syllables = [_syllable(c) for c in match.group()]
         if query:
             parts.append(" " + "".join(syllables) + " ")
         elif len(syllables) == 1:
@@ -277,7 +308,7 @@ def romanised(text: str, languages: Sequence[str] = (), *, query: bool = False) 
             pairs = [syllables[i] + syllables[i + 1] for i in range(len(syllables) - 1)]
             parts.append(" " + " ".join([*pairs, syllables[-1]]) + " ")
         position = match.end()
-    parts.append(anyascii(text[position:]))
+    parts.append(_words_romanised(text[position:]))
     return " ".join(fold("".join(parts)).split())
 
 
@@ -323,12 +354,14 @@ def search_row(
 ) -> SearchRow:
     """The folded, stemmed and romanised forms of a record's searched fields."""
     title = title or ""
-    folded_title = index_form(title)
-    folded_subjects = index_form(" ; ".join(subjects)) if subjects else ""
+    title_folded = fold(title)
+    subjects_folded = fold(" ; ".join(subjects)) if subjects else ""
+    folded_title = _paired(title_folded)
+    folded_subjects = _paired(subjects_folded)
     creators_text = " ; ".join(creators)
-    stem_text = stems(fold(title), languages)
+    stem_text = stems(title_folded, languages)
     if subjects:
-        stem_text = f"{stem_text} ; {stems(fold(' ; '.join(subjects)), languages)}"
+        stem_text = f"{stem_text} ; {stems(subjects_folded, languages)}"
     latin = romanised(title, languages)
     if creators:
         latin_creators = romanised(creators_text, languages)
