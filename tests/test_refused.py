@@ -41,3 +41,18 @@ def test_a_closed_port_fails_after_three_tries_cause_first(tmp_path: Path):
     assert status.exit_code == 0
     assert status.stdout.splitlines()[0] == "closed: 0 records, 0 deleted"
     assert f"  error: connection refused by 127.0.0.1:{port} (after 3 tries, 0 s)" in status.stdout
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path: Path):
+    from harvester.store import Store
+
+    Store(tmp_path / "index.db").close()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            cli, ["serve", "--db", str(tmp_path / "index.db"), "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cannot listen on 127.0.0.1:{port}: Address already in use\n"

@@ -86,6 +86,16 @@ class HarvesterGroup(click.Group):
         except (click.exceptions.Abort, KeyboardInterrupt):
             click.echo("Interrupted.", err=True)
             sys.exit(Exit.INTERRUPTED)
+        except Exception as exc:  # a bug: still one line, the traceback only when asked for
+            argv = sys.argv[1:] if args is None else list(args)
+            if "--verbose" in argv or "-v" in argv:
+                traceback.print_exc()
+            click.echo(
+                f"Error: unexpected {type(exc).__name__}: {exc} "
+                "(run again with --verbose for the details, and please report it)",
+                err=True,
+            )
+            sys.exit(Exit.FAILED)
         sys.exit(Exit.OK)
 
 

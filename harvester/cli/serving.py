@@ -16,6 +16,7 @@ from harvester.cli.common import (
     setup_logging,
     user_errors,
 )
+from harvester.errors import HarvesterError
 
 
 @cli.command(name="serve")
@@ -62,5 +63,10 @@ def serve_command(
             click.echo(f"Serving {config.settings.database} at {url}oai (Ctrl-C to stop)")
             click.echo(f"The web page: {url}")
 
-        serve(app, settings.host, settings.port, started)
+        try:
+            serve(app, settings.host, settings.port, started)
+        except OSError as exc:
+            raise HarvesterError(
+                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+            ) from None
     click.echo("Stopped.", err=True)
