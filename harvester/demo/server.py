@@ -13,6 +13,8 @@ per repository and verb), /_admin/reset, /_admin/change?repo=NAME&percent=1.
 from __future__ import annotations
 
 import json
+import logging
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,10 +33,22 @@ __all__ = [
     "respond",
 ]
 
+log = logging.getLogger(__name__)
+
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 64  # a benchmark's eight parallel clients never see a refused connect
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that left mid-answer (killed, timed out) is expected here, not a traceback.
+
+        socketserver prints a traceback to stderr for it; anything else is logged.
+        """
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        log.warning("error answering %s: %r", client_address, error)
 
 
 class DevServer:
