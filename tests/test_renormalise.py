@@ -52,6 +52,9 @@ def test_renormalise_restores_fields_without_the_network(
     result = CliRunner().invoke(cli, ["renormalise", "--config", str(config)])
     assert result.exit_code == 0, result.output
     assert "nlt: 2 records, 2 changed" in result.output
+    # what changed, per field: the four wiped columns (types only where the record has one),
+    # and the Thai record's language, now inferred from the source's default
+    assert "  languages 2, title 2, year 2, language_inferred 1, types 1\n" in result.output
 
     by_id = {r["identifier"]: r for r in rows(settings)}
     thai = by_id["oai:th:1"]
@@ -64,6 +67,7 @@ def test_renormalise_restores_fields_without_the_network(
 
     again = CliRunner().invoke(cli, ["renormalise", "--config", str(config)])
     assert "nlt: 2 records, 0 changed" in again.output  # deterministic: nothing to rewrite
+    assert "languages" not in again.output
 
 
 def test_renormalise_of_an_unknown_source_is_an_error(

@@ -175,6 +175,7 @@ def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Pa
     """Rebuild every normalised field from the stored raw XML, offline.
 
     Run it after upgrading: improvements to the mapping reach records harvested long ago.
+    Reports, per source, how many records changed and how many changed in each field.
 
     \b
     Example:
@@ -190,9 +191,22 @@ def renormalise(sources: tuple[str, ...], config_path: Path | None, database: Pa
             selected = _indexed_sources(config, store, sources)
             results = renormalise_sources(store, selected)
             linked = link_index(store)
+    totals: dict[str, int] = {}
     for result in results:
         click.echo(f"{result.source}: {result.records:,} records, {result.changed:,} changed")
+        if result.fields:
+            click.echo(f"  {_field_counts(result.fields)}")
+        for name, count in result.fields.items():
+            totals[name] = totals.get(name, 0) + count
+    if len(results) > 1 and totals:
+        ordered = dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
+        click.echo(f"all sources: {_field_counts(ordered)}")
     click.echo(f"linked: {linked.rekeyed:,} records re-keyed, {linked.clusters:,} clusters touched")
+
+
+def _field_counts(fields: dict[str, int]) -> str:
+    """Records changed per field, most first: "year 1,204, calendar 1,204, types 310"."""
+    return ", ".join(f"{name} {count:,}" for name, count in fields.items())
 
 
 @cli.command()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from harvester import normalise
 from harvester.models import Source
@@ -15,6 +15,8 @@ class RenormaliseResult:
     source: str
     records: int
     changed: int
+    # {normalised field: records whose value of it changed}, most changed first
+    fields: dict[str, int] = field(default_factory=dict)
 
 
 def renormalise_sources(
@@ -31,6 +33,7 @@ def renormalise_sources(
     for source in sources:
         store.save_default_language(source.name, source.default_language)
         seen = changed = 0
+        fields: dict[str, int] = {}
         for batch in store.iter_raw(source.name):
             updates = [
                 (
@@ -41,11 +44,12 @@ def renormalise_sources(
                 )
                 for identifier, raw_xml in batch
             ]
-            changed += store.update_fields(source.name, updates)
+            changed += store.update_fields(source.name, updates, fields)
             seen += len(batch)
             if progress is not None:
                 progress(source.name, seen)
-        results.append(RenormaliseResult(source.name, seen, changed))
+        by_count = dict(sorted(fields.items(), key=lambda item: (-item[1], item[0])))
+        results.append(RenormaliseResult(source.name, seen, changed, by_count))
     return results
 
 

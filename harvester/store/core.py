@@ -10,7 +10,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -401,17 +401,38 @@ class Store:
             yield rows
             last = rows[-1][0]
 
-    def update_fields(self, source: str, updates: Sequence[tuple[str, Mapping[str, Any]]]) -> int:
-        """Rewrite normalised fields; changed rows are stamped and queued for linking."""
+    def update_fields(
+        self,
+        source: str,
+        updates: Sequence[tuple[str, Mapping[str, Any]]],
+        field_counts: MutableMapping[str, int] | None = None,
+    ) -> int:
+        """Rewrite normalised fields; changed rows are stamped and queued for linking.
+
+        With `field_counts`, each field whose stored value differs is counted in it (by
+        field name), so that a renormalisation can say what it changed.
+        """
         names = list(NORMALISED_FIELDS)
         assignments = ", ".join(f"{n} = ?" for n in names)
         differs = " OR ".join(f"{n} IS NOT ?" for n in names)
         now = utc_now_precise()
         changed = 0
         search_rows: list[searchindex.SearchRowOf] = []
+        stored = (
+            self._stored_fields(source, [identifier for identifier, _ in updates], names)
+            if field_counts is not None
+            else {}
+        )
         with self.transaction():
             for identifier, fields in updates:
                 values = [_field_value(n, fields.get(n)) for n in names]
+                if field_counts is not None:
+                    old = stored.get(identifier)
+                    if old is None:
+                        continue  # gone (deleted meanwhile): nothing to update
+                    for name, new, was in zip(names, values, old, strict=True):
+                        if new != was:
+                            field_counts[name] = field_counts.get(name, 0) + 1
                 cursor = self.db.execute(
                     f"UPDATE records SET {assignments}, changed_at = ?, link_pending = 1 "
                     f"WHERE source = ? AND identifier = ? AND ({differs}) RETURNING rowid",
@@ -422,6 +443,23 @@ class Store:
                     search_rows.append((rowid, searchindex.row_for(fields)))
             searchindex.write_rows(self.db, search_rows)
         return changed
+
+    def _stored_fields(
+        self, source: str, identifiers: Sequence[str], names: Sequence[str]
+    ) -> dict[str, tuple[Any, ...]]:
+        """{identifier: stored values of `names`} of a batch of a source's records."""
+        columns = ", ".join(names)
+        found: dict[str, tuple[Any, ...]] = {}
+        for start in range(0, len(identifiers), 500):  # well under SQLite's variable limit
+            chunk = identifiers[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for identifier, *values in self.db.execute(
+                f"SELECT identifier, {columns} FROM records "
+                f"WHERE source = ? AND identifier IN ({marks})",
+                [source, *chunk],
+            ):
+                found[identifier] = tuple(values)
+        return found
 
     # reads for the other stages ------------------------------------------------------
     def source_names(self, *, with_failed: bool = False) -> list[str]:
