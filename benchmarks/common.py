@@ -24,7 +24,7 @@ RESULTS = HERE / "results" / "results.jsonl"
 PYTHON = sys.executable
 HARVESTER = str(Path(PYTHON).with_name("harvester"))
 TIME = shutil.which("time") or "/usr/bin/time"
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
+SIZES = {"10k": 10_000, "20k": 20_000, "100k": 100_000, "1m": 1_000_000}
 
 
 def machine() -> dict[str, Any]:
@@ -155,8 +155,11 @@ class Provider:
         sources: int = 1,
         latency: float = 0.0,
         max_seconds: float = 3 * 3600,
+        shape: str = "synthetic",
     ) -> None:
         self.args = [
+            "--shape",
+            shape,
             "--records",
             str(records),
             "--page-size",
@@ -246,6 +249,11 @@ def fresh(path: Path) -> Path:
     return path
 
 
-def db_path(records: int) -> Path:
+def db_path(records: int, shape: str = "synthetic") -> Path:
     """The index a full harvest of `records` leaves behind, reused by export/search/renorm."""
-    return CACHE / "db" / f"ingest-{records}.db"
+    tag = "" if shape == "synthetic" else f"-{shape}"
+    return CACHE / "db" / f"ingest-{records}{tag}.db"
+
+
+# Page size per record shape: the suite's synthetic lists page by 500, a library's by 100.
+PAGE_SIZES = {"synthetic": 500, "library": 100}

@@ -8,6 +8,7 @@ GIL with a client) and measures its ceiling.
     python benchmarks/provider.py serve --records 100000 --page-size 500
     python benchmarks/provider.py serve --sources 8 --records 5000 --page-size 250 --latency 0.05
     python benchmarks/provider.py measure --records 100000      # the server's own ceiling
+    python benchmarks/provider.py serve --shape library --records 100000 --page-size 100
 
 ``serve`` prints ``READY <base url>`` on stdout, then serves ``/<name>/oai`` for every
 repository (``bench`` for one source, ``bench1``..``benchN`` for several) and these control

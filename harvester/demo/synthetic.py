@@ -35,7 +35,7 @@ from typing import Any
 
 from harvester.demo.records import Window
 
-SHAPES = {"synthetic": "harvester.demo.mixed"}
+SHAPES = {"synthetic": "harvester.demo.mixed", "library": "harvester.demo.library"}
 CHUNK = 20_000  # records per generator chunk (the RNG is seeded per chunk: deterministic)
 START = int(datetime(2010, 1, 1, tzinfo=UTC).timestamp())
 SPAN = int(datetime(2024, 12, 31, tzinfo=UTC).timestamp()) - START
