@@ -2,4 +2,6 @@
 
 from harvester.cli import main
 
-main()
+# Guarded: worker processes import the main module again, and must not run the CLI.
+if __name__ == "__main__":
+    main()

@@ -33,6 +33,10 @@ class EndpointError(HarvesterError):
         self.retryable = retryable
         self.refused = refused  # nothing listens: retried briefly, not for minutes
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross from worker processes by pickle, which would call __init__(message).
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
 
 class UnparsableResponse(EndpointError):
     """A response body that is not well-formed XML even after repair; the raw bytes are kept."""
@@ -52,6 +56,9 @@ class ProtocolError(HarvesterError):
         self.url = url
         self.response_date = response_date
 
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
 
 class HarvestAborted(HarvesterError):
     """A loop guard or a completeness check stopped a list; the watermark stays."""
@@ -59,3 +66,13 @@ class HarvestAborted(HarvesterError):
 
 class LockHeld(HarvesterError):
     """Another harvest holds the lock on this index."""
+
+
+def _rebuild(
+    kind: type[HarvesterError], args: tuple[object, ...], state: dict[str, object]
+) -> HarvesterError:
+    """Unpickle an error without calling its __init__ (whose arguments differ from .args)."""
+    error = kind.__new__(kind)
+    error.args = args
+    error.__dict__.update(state)
+    return error

@@ -167,6 +167,7 @@ class Page:
     expiration_date: str | None = None
     repairs: int = 0
     requests: int = 1
+    body: bytes = b""  # set instead of records when another process reads them (read_body)
 
 
 @dataclass(frozen=True)

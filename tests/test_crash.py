@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -21,11 +22,24 @@ PAGE = 3
 
 
 def start_harvest(config: Path) -> subprocess.Popen[str]:
+    """The CLI with its pool of worker processes on, in a process group of its own."""
     return subprocess.Popen(
-        [sys.executable, "-m", "harvester", "harvest", "--config", str(config), "--quiet"],
+        [
+            sys.executable,
+            "-m",
+            "harvester",
+            "harvest",
+            "--config",
+            str(config),
+            "--quiet",
+            "--json",
+            "--workers",
+            "2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
 
 
@@ -93,9 +107,9 @@ def test_ctrl_c_commits_the_current_page_and_exits_130(
 ):
     process = start_harvest(config)
     wait_for_requests(slow_repo, 3, process)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=20)
-    assert process.returncode == 130, stderr
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the workers get it too
+    out, stderr = process.communicate(timeout=20)
+    assert process.returncode == 130, out + stderr
     assert "interrupted" in stderr
 
     store = Store(settings.database)

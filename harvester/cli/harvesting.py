@@ -45,6 +45,12 @@ if TYPE_CHECKING:
 @click.option("--from", "from_", type=MOMENT, help="Manual window start (keeps the watermark).")
 @click.option("--until", type=MOMENT, help="Manual window end (keeps the watermark).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Sources harvested at once.")
+@click.option(
+    "-w",
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that read and normalise pages (default: one per core; 1: this process).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON run summary on stdout.")
 @click.option(
     "--no-link", is_flag=True, help="Skip linking the changed records (run `harvester link` later)."
@@ -58,6 +64,7 @@ def harvest(
     from_: str | None,
     until: str | None,
     jobs: int | None,
+    workers: int | None,
     as_json: bool,
     no_link: bool,
     verbose: bool,
@@ -85,7 +92,9 @@ def harvest(
         from harvester.harvest.plan import HarvestOptions
 
         options = HarvestOptions(full=full, from_=from_, until=until)
-        results = _run_harvest(config.settings, selected, options, jobs, quiet, link=not no_link)
+        results = _run_harvest(
+            config.settings, selected, options, jobs, quiet, link=not no_link, workers=workers
+        )
     _report(results, as_json, quiet)
     sys.exit(exit_status(results))
 
@@ -135,6 +144,7 @@ def _run_harvest(
     jobs: int | None,
     quiet: bool,
     link: bool = True,
+    workers: int | None = None,
 ) -> list[RunResult]:
     progress = ProgressLine() if sys.stderr.isatty() and not quiet else None
     from harvester.harvest.run import harvest_all
@@ -143,7 +153,14 @@ def _run_harvest(
     with index_lock(settings.database), stop_on_signal() as stop:
         try:
             return harvest_all(
-                settings, sources, options, jobs=jobs, progress=progress, stop=stop, link=link
+                settings,
+                sources,
+                options,
+                jobs=jobs,
+                progress=progress,
+                stop=stop,
+                link=link,
+                workers=workers,
             )
         finally:
             if progress is not None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
-from harvester import normalise
 from harvester.errors import (
     EndpointError,
     HarvestAborted,
@@ -19,18 +20,19 @@ from harvester.errors import (
 )
 from harvester.harvest.pipeline import OrderedWriter, Prefetch
 from harvester.harvest.plan import HarvestOptions, Plan, plan_window
+from harvester.harvest.pool import PagePool, default_workers
+from harvester.harvest.work import prepare_body, prepare_records
 from harvester.link.run import link_index
 from harvester.models import (
     Checkpoint,
-    RawRecord,
-    Record,
+    Page,
     RunResult,
     Settings,
     Source,
 )
 from harvester.oai.client import OAIClient
 from harvester.oai.transport import Sleep
-from harvester.store import PreparedPage, Store, prepare_page, utc_now
+from harvester.store import PreparedPage, Store, utc_now
 
 __all__ = ["HarvestOptions", "harvest_all", "harvest_source"]
 
@@ -56,6 +58,7 @@ class _SourceRun:
     stop: threading.Event | None = None
     pipelined: bool = True
     shortfall: list[str] = field(default_factory=list)
+    pool: PagePool = field(default_factory=lambda: PagePool(1))
 
     @property
     def depth(self) -> int:
@@ -112,23 +115,38 @@ def harvest_all(
     stop: threading.Event | None = None,
     sleep: Sleep = time.sleep,
     link: bool = True,
+    workers: int | None = None,
 ) -> list[RunResult]:
     """Harvest every given source, `jobs` at a time; one failing source never stops the rest.
 
-    Then link the records that changed to the same works at other members (incrementally).
+    Pages are read and normalised by `workers` processes (default: one per core; 1 keeps
+    everything in this process). Then the records that changed are linked to the same works
+    at other members (incrementally).
     """
     options = options or HarvestOptions()
     stop = stop or threading.Event()
     Store(settings.database).close()  # migrate once, before the workers open their connections
-    workers = max(1, min(jobs or settings.jobs, len(sources) or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="harvest") as pool:
-        futures = [
-            pool.submit(
-                harvest_source, settings, source, options, progress, stop, sleep, workers == 1
-            )
-            for source in sources
-        ]
-        results = [future.result() for future in futures]
+    threads = max(1, min(jobs or settings.jobs, len(sources) or 1))
+    pages = PagePool(workers or default_workers())
+    try:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="harvest") as pool:
+            futures = [
+                pool.submit(
+                    harvest_source,
+                    settings,
+                    source,
+                    options,
+                    progress,
+                    stop,
+                    sleep,
+                    threads == 1,
+                    pages,
+                )
+                for source in sources
+            ]
+            results = [future.result() for future in futures]
+    finally:
+        pages.close()
     if link and not stop.is_set() and any(r.added or r.updated or r.deleted for r in results):
         store = Store(settings.database)
         try:
@@ -146,13 +164,16 @@ def harvest_source(
     stop: threading.Event | None = None,
     sleep: Sleep = time.sleep,
     pipelined: bool = True,
+    pool: PagePool | None = None,
 ) -> RunResult:
     """Harvest one source (all its sets) and record the run; never raises for endpoint trouble."""
     started = utc_now()
     store = Store(settings.database)
     client = OAIClient(source.endpoint, settings, sleep)
     begun = RunResult(source=source.name, status="running", started=started, finished="")
-    run = _SourceRun(store, client, source, options, begun, progress, stop, pipelined)
+    run = _SourceRun(
+        store, client, source, options, begun, progress, stop, pipelined, pool=pool or PagePool(1)
+    )
     status, error = "ok", None
     if run.stopping:
         status, error = "interrupted", "interrupted before it started"
@@ -224,10 +245,10 @@ def _harvest_list(run: _SourceRun, set_spec: str, day_only: bool) -> None:
 
 
 def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
-    """Page through one list: fetch and parse ahead, normalise here, write behind, in order."""
+    """Page through one list: fetch ahead, read and normalise in the pool, write in order."""
     source, prefix = run.source, run.source.metadata_prefix
     first_response_date = plan.first_response_date
-    received, expected = plan.received, plan.expected
+    expected = plan.expected
     pages = Prefetch(
         run.client.list_pages(
             prefix,
@@ -235,10 +256,11 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
             from_=plan.from_,
             until=plan.until,
             resumption_token=plan.token,
+            records=run.pool.inline,
         ),
         depth=run.depth,
     )
-    writer: OrderedWriter[_Saved] = OrderedWriter(run.counted, depth=run.depth)
+    flight = _Flight(run, (set_spec, prefix), plan.received)
     try:
         for page in pages:
             first_response_date = first_response_date or page.response_date or utc_now()
@@ -253,21 +275,22 @@ def _run_window(run: _SourceRun, set_spec: str, plan: Plan) -> None:
                 complete_list_size=expected,
                 expiration_date=page.expiration_date,
             )
-            rows = prepare_page(source.name, [_to_record(source, raw) for raw in page.records])
-            writer.submit(_save, run, page.repairs, rows, (set_spec, prefix), checkpoint)
-            received += rows.received
             more = page.resumption_token is not None
-            del page, rows  # let this page's records go while the next one is fetched
+            flight.submit(page, checkpoint)
+            del page  # let this page go while the next one is fetched
             if run.stopping and more:
-                writer.drain()
+                flight.drain()
                 raise _Interrupted()
-        writer.drain()
+        flight.drain()
+    except (EndpointError, ProtocolError, HarvestAborted):
+        flight.salvage()  # the list broke off: pages that arrived before the break still count
+        raise
     finally:
-        writer.close()
+        flight.close()
         pages.close()
-    if set_spec and received == 0 and plan.from_ is None and plan.until is None:
+    if set_spec and flight.received == 0 and plan.from_ is None and plan.until is None:
         _check_set_offered(run, set_spec)
-    watermark = _complete_watermark(run, set_spec, received, expected, first_response_date)
+    watermark = _complete_watermark(run, set_spec, flight.received, expected, first_response_date)
     run.store.finish_window(
         source.name, set_spec, prefix, None if run.options.manual else watermark
     )
@@ -288,6 +311,101 @@ def _check_set_offered(run: _SourceRun, set_spec: str) -> None:
         )
 
 
+_Work = tuple[Callable[..., PreparedPage], tuple[object, ...]]
+
+
+class _Flight:
+    """A list's pages between fetch and commit: in the pool, then with the ordered writer.
+
+    Every page holds one of the pool's places from submission until its transaction ends, so
+    the pages of all sources together stay within the pool's bound.
+    """
+
+    def __init__(self, run: _SourceRun, state_key: tuple[str, str], received: int) -> None:
+        self.run = run
+        self.state_key = state_key
+        self.received = received
+        self.queued: deque[tuple[Future[PreparedPage], int, Checkpoint, _Work]] = deque()
+        self.writer: OrderedWriter[_Saved] = OrderedWriter(run.counted, depth=run.depth)
+        self.held = 0  # places taken by this list and not yet given back
+        self.returned = 0  # places given back by the writer thread
+        self.lock = threading.Lock()
+
+    def submit(self, page: Page, checkpoint: Checkpoint) -> None:
+        pool, source = self.run.pool, self.run.source
+        self._take_place()
+        work: _Work
+        if pool.inline or not page.body:  # (no body: noRecordsMatch, an empty list)
+            work = (prepare_records, (source, page.records))
+        else:
+            work = (prepare_body, (source, page.url, page.body))
+        self.queued.append((pool.submit(work[0], *work[1]), page.repairs, checkpoint, work))
+        while self.queued and (self.queued[0][0].done() or len(self.queued) > pool.workers):
+            self._hand_over()
+
+    def _take_place(self) -> None:
+        pool = self.run.pool
+        while not pool.try_slot():
+            if self.queued:
+                self._hand_over()
+                continue
+            self.writer.drain()
+            pool.wait_slot()  # this list holds no place now: the others' writes free theirs
+            break
+        self.held += 1
+
+    def _hand_over(self) -> None:
+        """The oldest page's rows go to the writer (in order) once the pool has made them."""
+        future, repairs, checkpoint, (work, args) = self.queued.popleft()
+        try:
+            try:
+                rows = future.result()
+            except BrokenProcessPool:  # a worker died (killed, or Ctrl-C as it started)
+                log.warning("a worker died; %s goes on in this process", self.run.source.name)
+                rows = work(*args)
+        except BaseException:
+            self._give_back(1)
+            raise
+        self.received += rows.received
+        self.writer.submit(self._save, repairs, rows, checkpoint)
+
+    def _save(self, repairs: int, rows: PreparedPage, checkpoint: Checkpoint) -> _Saved:
+        try:
+            return _save(self.run, repairs, rows, self.state_key, checkpoint)
+        finally:
+            self._give_back(1)
+
+    def _give_back(self, count: int) -> None:
+        with self.lock:
+            self.returned += count
+        self.run.pool.release(count)
+
+    def drain(self) -> None:
+        while self.queued:
+            self._hand_over()
+        self.writer.drain()
+
+    def salvage(self) -> None:
+        """Write the pages already read; a page that fails to read ends the salvage."""
+        try:
+            self.drain()
+        except Exception:
+            log.debug("salvage of %s stopped", self.run.source.name, exc_info=True)
+
+    def close(self) -> None:
+        """After a failure or a stop: wait for the writes under way, drop pages not written."""
+        try:
+            self.writer.close()
+        finally:
+            for future, *_ in self.queued:
+                future.cancel()
+            self.queued.clear()
+            with self.lock:
+                missing = self.held - self.returned
+                self.returned = self.held
+            self.run.pool.release(missing)
+
+
 def _save(
     run: _SourceRun,
     repairs: int,
@@ -299,13 +417,6 @@ def _save(
         run.source.name, rows, state_key, checkpoint, manual=run.options.manual
     )
     return _Saved(rows.received, repairs, *counts)
-
-
-def _to_record(source: Source, raw: RawRecord) -> Record:
-    # Status wins: a deleted header is a tombstone even when the endpoint still sends metadata.
-    deleted = raw.header.deleted
-    fields = {} if deleted else normalise.normalise_dc(raw.dc, source.default_language)
-    return Record(source=source.name, header=raw.header, raw_xml=raw.xml, fields=fields)
 
 
 def _complete_watermark(

@@ -171,9 +171,14 @@ class OAIClient:
         from_: str | None = None,
         until: str | None = None,
         resumption_token: str | None = None,
+        records: bool = True,
     ) -> Iterator[Page]:
         """ListRecords page by page; a repeated token, a run of empty pages or too many
-        requests abort the list instead of looping for ever."""
+        requests abort the list instead of looping for ever.
+
+        With `records=False` a page carries its body instead of its records, for a worker
+        process to read with `read_body`: here only the envelope and the token are looked at.
+        """
         if resumption_token:
             params = {"verb": "ListRecords", "resumptionToken": resumption_token}
         else:
@@ -190,12 +195,13 @@ class OAIClient:
                     yield Page(exc.url, exc.response_date, (), None)
                     return
                 raise
-            page = read_page(response)
+            page = read_page(response, records)
+            empty_run = empty_run + 1 if not _has_records(page, response) else 0
+            del response  # the parsed tree goes before the next request
             yield page
             token = page.resumption_token
             if not token:
                 return
-            empty_run = empty_run + 1 if not page.records else 0
             spent = self.requests_made - requests_at_start
             _guard_loop(token, seen_tokens, empty_run, self.settings, spent)
             seen_tokens.add(token)
@@ -240,28 +246,49 @@ def _raise_oai_error(root: Any, url: str) -> None:
         )
 
 
-def read_page(response: OAIResponse) -> Page:
-    """Records and the resumption token of one ListRecords response."""
+def _has_records(page: Page, response: OAIResponse) -> bool:
+    if page.records:
+        return True
+    container = response.xml.find(_O + "ListRecords")
+    return container is not None and container.find(_RECORD) is not None
+
+
+def read_body(body: bytes, url: str) -> Page:
+    """A page's records from its body: the half of `list_pages(records=False)` a worker does.
+
+    The body was parsed once already (for its token and errors), so it parses here too.
+    """
+    root = parse_document(body).root
+    return read_page(OAIResponse(url, {}, root, b"", 0, 1))
+
+
+def read_page(response: OAIResponse, records: bool = True) -> Page:
+    """Records and the resumption token of one ListRecords response.
+
+    With `records=False`, the records stay unread and the page carries the body instead.
+    """
     root = response.xml
     response_date = (root.findtext(_O + "responseDate") or "").strip()
     container = root.find(_O + "ListRecords")
-    records: list[RawRecord] = []
+    read: list[RawRecord] = []
     token_element = None
     if container is not None:
-        for record in container.iterchildren(_RECORD):
-            records.append(_read_record(record, response.url))
+        if records:
+            for record in container.iterchildren(_RECORD):
+                read.append(_read_record(record, response.url))
         token_element = container.find(_O + "resumptionToken")
     token, cursor, size, expires = _read_token(token_element)
     return Page(
         url=response.url,
         response_date=response_date,
-        records=tuple(records),
+        records=tuple(read),
         resumption_token=token,
         cursor=cursor,
         complete_list_size=size,
         expiration_date=expires,
         repairs=response.repairs,
         requests=response.attempts,
+        body=b"" if records else response.body,
     )
 
 
