@@ -24,7 +24,7 @@ def bench(records: int) -> list[dict[str, Any]]:
         sys.exit(f"{db} is missing: run bench_ingest.py for {records:,} records first")
     with sqlite3.connect(db) as conn:
         live = conn.execute("SELECT COUNT(*) FROM records WHERE deleted = 0").fetchone()[0]
-        pending = conn.execute("SELECT COUNT(*) FROM records WHERE link_pending = 1").fetchone()[0]
+        pending = conn.execute("SELECT COUNT(*) FROM link_queue").fetchone()[0]
     rows = []
     if pending:
         done = run([HARVESTER, "link", "--db", str(db)])

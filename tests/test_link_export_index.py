@@ -145,8 +145,7 @@ def test_cluster_ids_are_stable_and_linking_is_incremental(members, settings, cl
     clock.advance(days=1)
     harvest_all(settings, sources, HarvestOptions())
     store = Store(settings.database)
-    with store.transaction():
-        store.db.execute("UPDATE records SET link_pending = 1")
+    store.mark_all_for_linking()
     result = link_index(store)
     store.close()
     assert result.rekeyed == 10

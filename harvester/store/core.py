@@ -212,6 +212,7 @@ class Store:
             searchindex.write_rows(
                 self.db, [(rowid, page.search.get(identifier)) for identifier, rowid in rowids]
             )
+            links.enqueue(self.db, [(source, row[1]) for row in rows])
             self._save_checkpoint(source, state_key, checkpoint, page.received, manual)
         return added, updated, deleted
 
@@ -423,6 +424,7 @@ class Store:
             if field_counts is not None
             else {}
         )
+        queued: list[tuple[str, str]] = []
         with self.transaction():
             for identifier, fields in updates:
                 values = [_field_value(n, fields.get(n)) for n in names]
@@ -434,14 +436,16 @@ class Store:
                         if new != was:
                             field_counts[name] = field_counts.get(name, 0) + 1
                 cursor = self.db.execute(
-                    f"UPDATE records SET {assignments}, changed_at = ?, link_pending = 1 "
+                    f"UPDATE records SET {assignments}, changed_at = ? "
                     f"WHERE source = ? AND identifier = ? AND ({differs}) RETURNING rowid",
                     [*values, now, source, identifier, *values],
                 )
                 for (rowid,) in cursor.fetchall():
                     changed += 1
+                    queued.append((source, identifier))
                     search_rows.append((rowid, searchindex.row_for(fields)))
             searchindex.write_rows(self.db, search_rows)
+            links.enqueue(self.db, queued)
         return changed
 
     def _stored_fields(
@@ -534,7 +538,7 @@ class Store:
     def mark_all_for_linking(self) -> None:
         """Queue every record for re-keying (`harvester link --full`)."""
         with self.transaction():
-            self.db.execute("UPDATE records SET link_pending = 1")
+            links.enqueue_all(self.db)
 
     def pending_links(self, limit: int) -> list[dict[str, Any]]:
         """Up to `limit` records changed since they were last linked, decoded."""
@@ -599,7 +603,7 @@ def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any
     ]
     fields = record.fields
     values.extend(_field_value(name, fields.get(name)) for name in NORMALISED_FIELDS)
-    values.extend((record.raw_xml, digest, now, now, 1))
+    values.extend((record.raw_xml, digest, now, now))
     return tuple(values)
 
 

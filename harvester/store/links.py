@@ -8,6 +8,8 @@ from typing import Any, Protocol
 
 import sqlite_utils
 
+from harvester.store.schema import LINK_QUEUE
+
 Ref = tuple[str, str]
 Key = tuple[str, str]
 
@@ -23,8 +25,9 @@ class ClusterLike(Protocol):
 def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     """Records added, changed or re-normalised since they were last linked."""
     cursor = db.execute(
-        "SELECT source, identifier, deleted, title, titles, creators, year, identifiers, dc "
-        "FROM records WHERE link_pending = 1 LIMIT ?",
+        "SELECT r.source, r.identifier, deleted, title, titles, creators, year, identifiers, dc "
+        f"FROM {LINK_QUEUE} q JOIN records r "
+        "ON r.source = q.source AND r.identifier = q.identifier LIMIT ?",
         [limit],
     )
     names = [d[0] for d in cursor.description]
@@ -92,6 +95,18 @@ def apply(
         ],
     )
     db.conn.executemany(
-        "UPDATE records SET link_pending = 0 WHERE source = ? AND identifier = ?",
-        [list(r) for r in refs],
+        f"DELETE FROM {LINK_QUEUE} WHERE source = ? AND identifier = ?", [list(r) for r in refs]
     )
+
+
+def enqueue(db: sqlite_utils.Database, refs: Sequence[Ref]) -> None:
+    """Queue records for (re)linking; the caller holds the transaction that changed them."""
+    if refs:
+        db.conn.executemany(
+            f"INSERT OR IGNORE INTO {LINK_QUEUE} (source, identifier) VALUES (?, ?)", refs
+        )
+
+
+def enqueue_all(db: sqlite_utils.Database) -> None:
+    """Queue every record (`harvester link --full`)."""
+    db.execute(f"INSERT OR IGNORE INTO {LINK_QUEUE} SELECT source, identifier FROM records")

@@ -23,7 +23,6 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "raw_hash",
     "harvested_at",
     "changed_at",
-    "link_pending",
 )
 migrations = Migrations("harvester")
 
@@ -279,3 +278,25 @@ def m008_search_stems_tagged(db: sqlite_utils.Database) -> None:
     ).fetchone()
     if old is not None:
         searchindex.rebuild(db, db.atomic)
+
+
+LINK_QUEUE = "link_queue"
+
+
+@migrations()
+def m009_link_queue(db: sqlite_utils.Database) -> None:
+    """Records waiting to be linked: a narrow table of their own instead of a flag in the row.
+
+    Clearing `records.link_pending` after linking rewrote each whole record (raw XML, JSON,
+    about 7 KB) to change one integer; a row here is the record's key and nothing else.
+    """
+    db.execute(
+        f"CREATE TABLE {LINK_QUEUE} (source TEXT NOT NULL, identifier TEXT NOT NULL, "
+        "PRIMARY KEY (source, identifier)) WITHOUT ROWID"
+    )
+    db.execute(
+        f"INSERT INTO {LINK_QUEUE} (source, identifier) "
+        "SELECT source, identifier FROM records WHERE link_pending = 1"
+    )
+    db.execute("DROP INDEX IF EXISTS idx_records_link_pending")
+    db.execute("ALTER TABLE records DROP COLUMN link_pending")
