@@ -26,9 +26,9 @@ def _index(path: Path) -> dict[str, Any]:
             {k: v for k, v in row.items() if k not in _CLOCK_COLUMNS}
             for row in db.table("records").rows_where(order_by="source, identifier")
         ]
-        words = db.execute(
-            "SELECT r.identifier FROM records_words w JOIN records r ON r.rowid = w.rowid "
-            "WHERE w.records_words MATCH 'Samarqand' ORDER BY r.identifier"
+        search = db.execute(
+            "SELECT r.identifier, s.* FROM records_search s JOIN records r ON r.rowid = s.rowid "
+            "ORDER BY r.identifier"
         ).fetchall()
         trigrams = db.execute(
             "SELECT r.identifier FROM records_fts f JOIN records r ON r.rowid = f.rowid "
@@ -36,7 +36,7 @@ def _index(path: Path) -> dict[str, Any]:
         ).fetchall()
         keys = db.execute("SELECT * FROM match_keys ORDER BY 1, 2, 3, 4").fetchall()
         state = db.execute("SELECT watermark, received FROM state").fetchall()
-        return {"records": records, "fts": (words, trigrams), "keys": keys, "state": state}
+        return {"records": records, "fts": (search, trigrams), "keys": keys, "state": state}
     finally:
         store.close()
 
