@@ -13,7 +13,7 @@ import pytest
 
 from harvester.demo.server import DevServer, Fault, Repository, ServedRecord, dc_metadata
 from harvester.models import Settings, Source
-from harvester.store import Store
+from harvester.store import Store, rawxml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAI_FIXTURES = FIXTURES / "oai"
@@ -91,9 +91,12 @@ def rows(settings: Settings, source: str | None = None) -> list[dict[str, Any]]:
     try:
         where = "source = ?" if source else None
         args = [source] if source else []
-        return list(
+        found = list(
             store.db.table("records").rows_where(where, args, order_by="source, identifier")
         )
+        for row in found:  # stored deflated: read back as every reader does
+            row["raw_xml"] = rawxml.unpack(row["raw_xml"])
+        return found
     finally:
         store.close()
 

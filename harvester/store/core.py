@@ -28,7 +28,7 @@ from harvester.models import (
     Source,
 )
 from harvester.normalise.searchtext import SearchRow
-from harvester.store import jsonlines, links, opening, reads, searchindex
+from harvester.store import jsonlines, links, opening, rawxml, reads, searchindex
 from harvester.store import search as searching
 from harvester.store.reads import ExportSelection, SearchFilters
 from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
@@ -379,7 +379,10 @@ class Store:
                 "source = ? AND identifier = ?", [source, identifier]
             )
         )
-        return rows[0] if rows else None
+        if not rows:
+            return None
+        rows[0]["raw_xml"] = rawxml.unpack(rows[0].get("raw_xml"))
+        return rows[0]
 
     def count_records(self, source: str | None = None) -> int:
         if source is None:
@@ -399,7 +402,7 @@ class Store:
             ).fetchall()
             if not rows:
                 return
-            yield rows
+            yield [(identifier, rawxml.unpack(stored) or "") for identifier, stored in rows]
             last = rows[-1][0]
 
     def update_fields(
@@ -603,7 +606,7 @@ def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any
     ]
     fields = record.fields
     values.extend(_field_value(name, fields.get(name)) for name in NORMALISED_FIELDS)
-    values.extend((record.raw_xml, digest, now, now))
+    values.extend((rawxml.pack(record.raw_xml), digest, now, now))
     return tuple(values)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlite_utils
 
+from harvester.store import rawxml
 from harvester.store.jsonlines import LANDING_URL
 from harvester.store.reads import _rows
 
@@ -32,7 +33,10 @@ def record(db: sqlite_utils.Database, source: str, identifier: str) -> dict[str,
             [source, identifier],
         )
     )
-    return hits[0] if hits else None
+    if not hits:
+        return None
+    hits[0]["raw_xml"] = rawxml.unpack(hits[0].get("raw_xml"))
+    return hits[0]
 
 
 def cluster_members(
