@@ -2,6 +2,7 @@
 
     python benchmarks/bench_parallel.py                      # 8 x 5,000 records, 50 ms/request
     python benchmarks/bench_parallel.py --records 2000 --latency 0.2
+    python benchmarks/bench_parallel.py --shape library --records 400 --latency 0.25 --page-size 100
 
 Every source answers each request after `latency` seconds (page size 250). The target is
 `--jobs 8` within 1.3x of the slowest source harvested alone.
@@ -45,9 +46,11 @@ def harvest(config: str, names: list[str], jobs: int, label: str, no_link: bool)
     }
 
 
-def bench(records: int, latency: float, page_size: int) -> list[dict[str, Any]]:
-    no_link = harvester_has("--no-link")
-    with Provider(records, page_size, sources=SOURCES, latency=latency) as provider:
+def bench(
+    records: int, latency: float, page_size: int, shape: str, link: bool = True
+) -> list[dict[str, Any]]:
+    no_link = not link and harvester_has("--no-link")
+    with Provider(records, page_size, sources=SOURCES, latency=latency, shape=shape) as provider:
         urls = {name: provider.url(name) for name in provider.names}
         config = str(write_config(CACHE / "parallel.toml", CACHE / "db" / "parallel.db", urls))
         singles = [harvest(config, [n], 1, f"{n} alone", no_link) for n in provider.names]
@@ -69,15 +72,18 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=5000, help="per source")
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--page-size", type=int, default=250)
+    parser.add_argument("--shape", default="synthetic", help="record shape (see provider.py)")
+    parser.add_argument("--no-link", action="store_true", help="harvest without linking")
     args = parser.parse_args()
-    rows = bench(args.records, args.latency, args.page_size)
+    rows = bench(args.records, args.latency, args.page_size, args.shape, not args.no_link)
     print(
         f"\n== parallel: 8 sources x {args.records:,} records, {args.latency * 1000:g} ms/request"
     )
     print(table(rows))
     command = (
         f"python benchmarks/bench_parallel.py --records {args.records} "
-        f"--latency {args.latency:g} --page-size {args.page_size}"
+        f"--latency {args.latency:g} --page-size {args.page_size} --shape {args.shape}"
+        + (" --no-link" if args.no_link else "")
     )
     record("parallel", command, {"records_per_source": args.records, "rows": rows})
 
