@@ -74,7 +74,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("args", "message"), CASES, ids=lambda v: " ".join(v) or "''")
+@pytest.mark.parametrize(("args", "message"), CASES, ids=[" ".join(a) or "''" for a, _ in CASES])
 def test_a_bad_value_is_a_one_line_usage_error(index: Path, args: list[str], message: str):
     before = digest(index)
     status, stderr = run(*args, "--db", str(index))
