@@ -689,6 +689,8 @@ NEXT_DATES = [
     row("date", "တပေါင်းလ ၁၃၈၁", "when", when("2020", 2020, "myanmar")),  # falls in March
     row("date", "3 мая 2019 г.", "when", when("2019-05-03", 2019, "gregorian")),  # GOST 7.1
     row("date", "may be 1998", "when", when("1998", 1998, "gregorian")),  # "may" is no month
+    # a Gregorian month name beside a year read as Solar Hijri: the year, but no month
+    row("date", "۱۵ می ۱۳۹۸", "when", when("2019", 2019, "solar_hijri")),
 ]
 
 NEXT_EAST_ASIAN = [

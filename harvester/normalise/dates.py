@@ -492,6 +492,8 @@ def _parse(text: str, hints: _Hints) -> ParsedDate | None:
         found = _Parts(found.year, 0, 0)  # a month of another calendar: the marker decides
     if calendar is None:
         calendar = _by_language(found.year, hints, persian_digits, thai)
+        if shape is not None and found == shape.parts and calendar not in _MONTH_COMPATIBLE[None]:
+            found = _Parts(found.year, 0, 0)  # "می ۱۳۹۸": a Gregorian month, a Solar Hijri year
         return _finish(found, calendar, marked=False)
     return _finish(found, calendar, marked=True)
 
