@@ -89,10 +89,13 @@ def search_page(
     if indexed:
         plan = _tier_matches([_TermMatch.of(term) for term in indexed])
         within = " AND ".join(map(_quoted, substrings)) if substrings else None
-        ranked = _ranked_tiers(db, plan, filters, cap, within, short)
+        ranked, every_tier = _ranked_tiers(db, plan, filters, cap, within, short, want)
         if len(ranked) < want and cap is not None:
-            ranked = _ranked_tiers(db, plan, filters, None, within, short)
-        total, exact = _total(db, plan, filters, ranked, cap, within, short)
+            ranked, every_tier = _ranked_tiers(db, plan, filters, None, within, short, want)
+        if every_tier and (cap is None or len(ranked) < min(cap, 100)):
+            total, exact = len(ranked), True  # nothing was cut short
+        else:
+            total, exact = _total(db, plan, filters, within, short)
         if split.arabic:
             extra = _inside_words(db, indexed, filters, cap, {rowid for rowid, _, _ in ranked})
             ranked += extra
@@ -374,12 +377,17 @@ def _ranked_tiers(
     cap: int | None,
     within: str | None,
     like: Sequence[str],
-) -> Ranked:
+    want: int,
+) -> tuple[Ranked, bool]:
+    """The tiers' hits in order, and whether every tier was read: once the page is full, the
+    lower tiers cannot reach it (the total is then counted, not listed)."""
     ranked: Ranked = []
-    for tier, match in plan.tiers:
+    for number, (tier, match) in enumerate(plan.tiers):
+        if len(ranked) >= want:
+            return ranked, number == len(plan.tiers)
         rows = _ranked(db, SEARCH_TABLE, _WEIGHTS, match, filters, cap, within, like)
         ranked += [(rowid, score, tier) for rowid, score in rows]
-    return ranked
+    return ranked, True
 
 
 def _ranked(
@@ -415,12 +423,16 @@ def _ranked(
         where += " AND " + _like_anywhere(len(like))
         params = [*params, *_like_patterns(like, 4)]
     bm25 = f"bm25({table}, {weights})" if weights else f"bm25({table})"
+    # Both indexes hold live records only (a tombstone's text is emptied), so without filters
+    # the records table is not read at all: 2,000 rows joined cost more than the search.
+    join = "" if where == _LIVE else f"JOIN records r ON r.rowid = m.rowid WHERE {where}"
     sql = (
         f"SELECT m.rowid, m.score FROM "
         f"(SELECT rowid, {bm25} AS score FROM {table} "
-        f"WHERE {table} MATCH ? {restrict} {capped}) AS m "
-        f"JOIN records r ON r.rowid = m.rowid WHERE {where} ORDER BY m.score"
+        f"WHERE {table} MATCH ? {restrict} {capped}) AS m {join} ORDER BY m.score"
     )
+    if not join:
+        params = []
     return [(rowid, score) for rowid, score in db.execute(sql, [*args, *params])]
 
 
@@ -431,14 +443,10 @@ def _total(
     db: sqlite_utils.Database,
     plan: _Plan,
     filters: SearchFilters,
-    ranked: Ranked,
-    cap: int | None,
     within: str | None,
     like: Sequence[str],
 ) -> tuple[int, bool]:
     """All matches of the query (every tier), counted up to COUNT_LIMIT."""
-    if cap is None or len(ranked) < min(cap, 100):
-        return len(ranked), True  # no tier was cut short (the cap counts before filters)
     where, params = _filter_sql(filters)
     args: list[Any] = [plan.everything]
     restrict = ""
@@ -450,12 +458,22 @@ def _total(
     if like:
         where += " AND " + _like_anywhere(len(like))
         params = [*params, *_like_patterns(like, 4)]
-    (count,) = db.execute(
-        f"SELECT COUNT(*) FROM (SELECT 1 FROM {SEARCH_TABLE} s JOIN records r "
-        f"ON r.rowid = s.rowid WHERE {SEARCH_TABLE} MATCH ? {restrict} AND {where} LIMIT ?)",
-        [*args, *params, COUNT_LIMIT],
-    ).fetchone()
-    return max(count, len(ranked)), count < COUNT_LIMIT
+    if where == _LIVE:
+        join, params = "", []
+    else:
+        join = f"JOIN records r ON r.rowid = s.rowid WHERE {where} AND"
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {SEARCH_TABLE} s {join or 'WHERE'} "
+        f"{SEARCH_TABLE} MATCH ? {restrict} LIMIT ?)"
+    )
+    if join:
+        (count,) = db.execute(sql, [*params, *args, COUNT_LIMIT]).fetchone()
+    else:
+        (count,) = db.execute(sql, [*args, COUNT_LIMIT]).fetchone()
+    return count, count < COUNT_LIMIT
+
+
+_LIVE = "r.deleted = 0"  # what _filter_sql gives for no filters
 
 
 _RESULT_COLUMNS = (
