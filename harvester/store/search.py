@@ -96,10 +96,12 @@ def search_page(
             total, exact = len(ranked), True  # nothing was cut short
         else:
             total, exact = _total(db, plan, filters, within, short)
-        if split.arabic:
+        if split.arabic and len(ranked) < want:
             extra = _inside_words(db, indexed, filters, cap, {rowid for rowid, _, _ in ranked})
             ranked += extra
             total += len(extra)
+        elif split.arabic:  # a full page: matches inside words are left uncounted
+            exact = False
     elif not short:
         match = " AND ".join(map(_quoted, substrings))
         scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, ())
@@ -436,7 +438,7 @@ def _ranked(
     return [(rowid, score) for rowid, score in db.execute(sql, [*args, *params])]
 
 
-COUNT_LIMIT = 10000  # beyond this many matches the total is given as "at least"
+COUNT_LIMIT = 1000  # beyond this many matches the total is given as "at least"
 
 
 def _total(
