@@ -546,3 +546,24 @@ def test_oai_dc_carries_every_value_exactly_as_the_export_does(schema, tmp_path)
         (etree.QName(e).localname, e.text) for e in dc if etree.QName(e).localname != "source"
     ]
     assert served == [(name, value) for name, value in dc_values(fields) if name != "source"]
+
+
+def test_list_sets_follows_the_index_as_it_changes(schema, tmp_path, demo_db):
+    from harvester.models import Checkpoint
+
+    db = copy_index(demo_db, tmp_path / "sets.db")
+    with provider(db) as url:
+        before = check(schema, get(url, {"verb": "ListSets"}))
+        assert "language:uzb" not in before.xpath("//o:setSpec/text()", namespaces=NS)
+        store = Store(db)
+        record = Record(
+            "demo-thai",
+            Header("oai:sample-th:uz", "2026-01-01"),
+            "<r/>",
+            {"title": "Samarqand", "languages": ["uzb"]},
+        )
+        checkpoint = Checkpoint(None, None, "2026-01-01T00:00:00Z", None)
+        store.save_page("demo-thai", [record], ("", "oai_dc"), checkpoint)
+        store.close()
+        after = check(schema, get(url, {"verb": "ListSets"}))
+    assert "language:uzb" in after.xpath("//o:setSpec/text()", namespaces=NS)

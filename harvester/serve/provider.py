@@ -52,6 +52,7 @@ class OAIProvider:
             log.warning("%s has no token key yet; run any writing command to add one", db_path)
         self.token_key = stored.encode("ascii") if stored else secrets.token_bytes(32)
         self._members: tuple[float, dict[str, dict[str, Any]]] = (0.0, {})
+        self._set_cache: dict[Any, list[tuple[str, str]]] = {}
 
     def index(self) -> store.ProviderIndex:
         """This thread's read-only view of the index."""
@@ -98,7 +99,15 @@ class OAIProvider:
             return _xml(render.envelope(response_date, base_url, None, render.errors([checked])))
         verb, args = checked
         index = self.index()
-        repo = Repository(index, self.settings, base_url, self.token_key, now, self.members(index))
+        repo = Repository(
+            index,
+            self.settings,
+            base_url,
+            self.token_key,
+            now,
+            self.members(index),
+            self._set_cache,
+        )
         try:
             with index.deadline(QUERY_SECONDS):
                 body = VERBS[verb](repo, args)

@@ -42,6 +42,8 @@ class Repository:
     token_key: bytes
     now: datetime
     members: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # The last ListSets answer, shared by the server's threads: {(latest change, members): sets}
+    set_cache: dict[Any, list[tuple[str, str]]] = field(default_factory=dict)
 
     def identifier(self, item: Mapping[str, Any]) -> str:
         return oai_identifier(
@@ -94,7 +96,12 @@ def list_metadata_formats(repo: Repository, args: Mapping[str, str]) -> str | OA
 def list_sets(repo: Repository, args: Mapping[str, str]) -> str | OAIError:
     if "resumptionToken" in args:  # every set comes in one response: no token was issued
         return OAIError(BAD_RESUMPTION_TOKEN, "this repository issues no tokens for ListSets")
-    sets = all_sets(repo)
+    key = (repo.index.latest_change(), tuple(sorted(repo.members)))
+    sets = repo.set_cache.get(key)
+    if sets is None:  # distinct types and languages read the whole table: once per change
+        sets = all_sets(repo)
+        repo.set_cache.clear()
+        repo.set_cache[key] = sets
     if not sets:
         return OAIError(NO_SET_HIERARCHY, "the index holds no members yet, hence no sets")
     body = "".join(

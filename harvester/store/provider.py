@@ -169,6 +169,10 @@ class ProviderIndex:
     def earliest_change(self) -> str | None:
         return self._conn.execute("SELECT MIN(changed_at) FROM records").fetchone()[0]  # type: ignore[no-any-return]
 
+    def latest_change(self) -> str | None:
+        """When the last record changed: what the sets depend on (an index lookup)."""
+        return self._conn.execute("SELECT MAX(changed_at) FROM records").fetchone()[0]  # type: ignore[no-any-return]
+
     def members(self) -> list[dict[str, Any]]:
         """Every source of the index: name, title, institution, country, endpoint."""
         cursor = self._conn.execute(
