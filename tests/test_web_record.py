@@ -161,3 +161,17 @@ def test_each_catalogue_is_complete_and_compiled(locale: str):
     assert set(strings) >= wanted
     assert all(all(strings[key]) for key in wanted), "untranslated messages"
     assert table(compiled) == strings
+
+
+def test_an_index_of_an_earlier_version_is_refused_with_one_line(web_index: Path, tmp_path: Path):
+    import shutil
+
+    from harvester.errors import IndexUnusable
+
+    old = tmp_path / "old.db"
+    shutil.copyfile(web_index, old)
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA user_version = 1")
+    conn.close()
+    with pytest.raises(IndexUnusable, match="earlier version of harvester"):
+        ReadOnlyIndex(old)

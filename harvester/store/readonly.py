@@ -16,8 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from harvester.errors import HarvesterError
-from harvester.store.opening import open_read_only
+from harvester.errors import HarvesterError, IndexUnusable
+from harvester.store.opening import needs_upgrade, open_read_only
 
 Database = sqlite_utils.Database  # what views receive, without importing sqlite_utils
 
@@ -35,6 +35,12 @@ class ReadOnlyIndex:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         conn = open_read_only(self.path)  # the read-only opening every reading command uses
+        if needs_upgrade(conn):  # its tables are not what this version queries: say so now
+            conn.close()
+            raise IndexUnusable(
+                f"the index {self.path} was written by an earlier version of harvester; "
+                "run `harvester link` once where it is writable to upgrade it, then serve it"
+            )
         conn.execute("PRAGMA query_only = 1")
         self.db = sqlite_utils.Database(conn, execute_plugins=False)
         self._deadline: float | None = None
