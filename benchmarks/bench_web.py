@@ -82,15 +82,16 @@ def build(source: Path, target: Path, copies: int) -> None:
     conn.close()
 
 
-def timed(client: Client, url: str, app: Any | None = None) -> tuple[float, bool]:
-    """Milliseconds for one request, and whether the page carried facet counts."""
+def timed(client: Client, url: str, app: Any | None = None) -> tuple[float, bool, bool]:
+    """Milliseconds for one request, whether the page carried facet counts, whether it was 200."""
     if app is not None:
         app.cache = type(app.cache)()  # count facets afresh
     started = time.perf_counter()
     response = client.get(url)
     elapsed = (time.perf_counter() - started) * 1000
-    assert response.status_code == 200, (url, response.status_code, response.text[:300])
-    return elapsed, 'id="total"' in response.text
+    if response.status_code != 200:  # a query past the server's deadline: 503
+        print(f"{url}: {response.status_code} after {elapsed:.0f} ms", flush=True)
+    return elapsed, 'id="total"' in response.text, response.status_code == 200
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -98,15 +99,16 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def summary(label: str, results: list[tuple[float, bool]]) -> dict[str, Any]:
-    times = [ms for ms, _ in results]
+def summary(label: str, results: list[tuple[float, bool, bool]]) -> dict[str, Any]:
+    times = [ms for ms, _, _ in results]
     return {
         "page": label,
         "requests": len(times),
         "p50_ms": round(statistics.median(times), 1),
         "p95_ms": round(percentile(times, 0.95), 1),
         "max_ms": round(max(times), 1),
-        "with_counts": f"{sum(counted for _, counted in results)}/{len(results)}",
+        "with_counts": f"{sum(counted for _, counted, _ in results)}/{len(results)}",
+        "not_200": sum(not ok for _, _, ok in results),
     }
 
 
@@ -124,7 +126,7 @@ def bench(
         {"page": "whole-index counts (background, once per harvest)", "requests": 1}
         | {"p50_ms": round((time.perf_counter() - started) * 1000, 1)}
     )
-    everything: list[tuple[float, bool]] = []
+    everything: list[tuple[float, bool, bool]] = []
     for script, queries in QUERIES.items():
         urls = [f"/?q={q}" for q in queries]
         results = [timed(client, url, app) for _ in range(rounds) for url in urls]

@@ -325,3 +325,30 @@ def test_counts_in_memory_equal_the_counts_in_sql(web_index: Path, query: str, f
         assert columns.count(rowids, filters, countries) == facet_counts(index.db, query, filters)
     finally:
         index.close()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        SearchFilters(),
+        SearchFilters(country="IR"),
+        SearchFilters(sources=("demo-thai", "test-silk"), year_from=1990),
+        SearchFilters(language="eng", type="Text"),
+        SearchFilters(script="Arab", year_to=2010),
+    ],
+)
+def test_browsing_from_memory_lists_what_sql_lists(web_index: Path, filters: SearchFilters):
+    from harvester.serve.web.facetcolumns import FacetColumns
+    from harvester.store.facets import browse, iter_facet_rows, records_by_rowid, rowid_bound
+    from harvester.store.pages import sources
+
+    index = ReadOnlyIndex(web_index)
+    try:
+        columns = FacetColumns.build(rowid_bound(index.db), iter_facet_rows(index.db))
+        countries = {name: row["country"] for name, row in sources(index.db).items()}
+        for offset in (0, 7):
+            rowids = columns.newest(filters, countries, offset, 7)
+            expected = browse(index.db, filters, 7, offset)
+            assert records_by_rowid(index.db, rowids) == expected
+    finally:
+        index.close()

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from harvester.store.reads import _RESULT_COLUMNS, SearchFilters, _filter_sql, _rows
+from harvester.store.reads import _RESULT_COLUMNS, SearchFilters, _decode, _filter_sql, _rows
 from harvester.store.search import match_sql
 from harvester.store.search import text_match_rowids as text_match_rowids  # for the web page
 
@@ -87,6 +87,20 @@ def browse(
             [*params, limit, offset],
         )
     )
+
+
+def records_by_rowid(db: sqlite_utils.Database, rowids: Sequence[int]) -> list[dict[str, Any]]:
+    """The result columns of these records, in the order given."""
+    if not rowids:
+        return []
+    marks = ",".join("?" * len(rowids))
+    rows = db.execute(
+        f"SELECT r.rowid, {_RESULT_COLUMNS}, 0 AS score FROM records r WHERE r.rowid IN ({marks})",
+        list(rowids),
+    )
+    names = [d[0] for d in rows.description][1:]
+    found = {row[0]: row[1:] for row in rows}
+    return [_decode(dict(zip(names, found[r], strict=True))) for r in rowids if r in found]
 
 
 def generation(db: sqlite_utils.Database) -> tuple[Any, ...]:

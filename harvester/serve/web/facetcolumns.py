@@ -101,6 +101,24 @@ class FacetColumns:
             counts[facet] = dict(values)
         return FacetCounts(len(kept), counts)
 
+    def newest(
+        self, filters: SearchFilters, countries: dict[str, str], offset: int, limit: int
+    ) -> list[int]:
+        """Rowids of the page of live records the filters keep, most recently harvested first.
+
+        Stops at the page's last record: SQL's ORDER BY rowid DESC with a member filter read
+        the wide rows of every other member on the way (seconds at a million records).
+        """
+        found: list[int] = []
+        wanted = offset + limit
+        step = 4096
+        end = len(self.deleted)
+        while end > 0 and len(found) < wanted:
+            start = max(0, end - step)
+            found += reversed(self._filtered(range(start, end), filters, countries))
+            end = start
+        return found[offset:wanted]
+
     def _filtered(
         self, rowids: Iterable[int], filters: SearchFilters, countries: dict[str, str]
     ) -> list[int]:

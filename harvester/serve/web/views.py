@@ -31,6 +31,7 @@ from harvester.store.facets import (
     browse,
     facet_counts,
     generation,
+    records_by_rowid,
     rowid_bound,
     text_match_rowids,
 )
@@ -206,7 +207,7 @@ def search(page: Page, db: Database) -> Response:
         hits = ranked_search(db, params.q, params.filters, params.offset + params.limit)
         hits = hits[params.offset :]
     else:
-        hits = browse(db, params.filters, params.limit, params.offset)
+        hits = _browse(page, db, params)
     counts = _counts(page, db, params)
     if counts is not None:
         total: int | None = counts.total
@@ -225,6 +226,16 @@ def search(page: Page, db: Database) -> Response:
         pages=pages,
         page_numbers=_page_window(params.page, pages),
     )
+
+
+def _browse(page: Page, db: Database, params: SearchParams) -> list[dict[str, Any]]:
+    """The newest records the filters keep: from the in-memory columns when they are current."""
+    columns = page.app.whole_index.columns(generation(db))
+    if columns is None:
+        return browse(db, params.filters, params.limit, params.offset)
+    countries = {name: m.get("country") or "" for name, m in _sources(page, db).items()}
+    rowids = columns.newest(params.filters, countries, params.offset, params.limit)
+    return records_by_rowid(db, rowids)
 
 
 def _hit(page: Page, hit: dict[str, Any], members: dict[str, dict[str, Any]]) -> dict[str, Any]:
