@@ -194,3 +194,15 @@ def test_the_checks_catch_a_raw_handle_and_sql() -> None:
     assert SQL_TEXT.search("cluster_id IS NULL")
     assert SQL_TEXT.search("UPDATE records SET link_pending = 1")
     assert not SQL_TEXT.search("Update the records where the set is null")
+
+
+def test_the_architecture_document_names_every_package_and_library_of_the_table() -> None:
+    """docs/architecture.md shows this table to readers: a new entry must appear there too."""
+    document = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    names = {key.split(".")[0] for key in ALLOWED} | {
+        library for _, libraries in ALLOWED.values() for library in libraries
+    }
+    rows = [line for line in document.splitlines() if line.startswith("| ")]
+    table = "\n".join(rows)
+    missing = sorted(n for n in names - {"_typeshed"} if not re.search(rf"\b{n}\b", table))
+    assert missing == []
