@@ -7,7 +7,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
@@ -144,6 +144,7 @@ def harvest_all(
                 )
                 for source in sources
             ]
+            _wait_awake(futures)
             results = [future.result() for future in futures]
     finally:
         pages.close()
@@ -154,6 +155,18 @@ def harvest_all(
         finally:
             store.close()
     return results
+
+
+def _wait_awake(futures: Sequence[Future[RunResult]]) -> None:
+    """Wait for the sources, waking often so that a Ctrl-C or SIGTERM is acted on at once.
+
+    The kernel may deliver a signal to any thread; Python runs its handler only when the main
+    thread next runs bytecode. A main thread blocked in `future.result()` until the end would
+    notice the stop request only after every page had been harvested.
+    """
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=0.1)
 
 
 def harvest_source(
