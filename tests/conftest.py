@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
@@ -17,6 +20,42 @@ from harvester.store import Store, rawxml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAI_FIXTURES = FIXTURES / "oai"
+
+
+def hold_lock(database: Path) -> subprocess.Popen[str]:
+    """Another process holding the index lock until a line arrives on its standard input."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import sys
+            from pathlib import Path
+            from harvester.store.lock import index_lock
+            with index_lock(Path({str(database)!r})):
+                print("locked", flush=True)
+                sys.stdin.readline()
+            """),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def cli_demo(directory: Path) -> Path:
+    """`harvester demo` run for real (a subprocess) into `directory`; its index's path."""
+    database = directory / "harvest.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "harvester", "demo", "--quiet", "--db", str(database)],
+        capture_output=True,
+        text=True,
+        cwd=directory,
+    )
+    assert result.returncode == 0, result.stderr
+    return database
 
 
 def captured(relative: str) -> bytes:

@@ -6,12 +6,11 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import Clock, book, captured, repository
+from conftest import Clock, book, captured, hold_lock, repository
 
 from harvester.cli import cli
 from harvester.demo.server import DevServer, Fault
@@ -133,25 +132,8 @@ def test_identify_of_a_non_oai_page_is_one_sentence(server: DevServer, clock: Cl
 
 def test_second_harvest_on_same_index_exits_75_naming_the_holder(two_sources: Path, tmp_path: Path):
     database = tmp_path / "index.db"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import sys, time
-            from pathlib import Path
-            from harvester.store.lock import index_lock
-            with index_lock(Path({str(database)!r})):
-                print("locked", flush=True)
-                sys.stdin.readline()
-        """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    holder = hold_lock(database)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
         result = CliRunner().invoke(cli, ["harvest", "--config", str(two_sources)])
         assert result.exit_code == 75
         assert f"pid {holder.pid}" in result.output

@@ -13,12 +13,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import cli_demo, hold_lock
 
 from harvester.cli import cli
 from harvester.store import Store
@@ -64,14 +64,7 @@ def demo_index() -> Iterator[Path]:
     """A demo index in a directory that other users may enter (pytest's tmp dirs are 0700)."""
     directory = Path(tempfile.mkdtemp(prefix="harvester-ro-"))
     directory.chmod(0o755)
-    database = directory / "harvest.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "harvester", "demo", "--quiet", "--db", str(database)],
-        capture_output=True,
-        text=True,
-        cwd=directory,
-    )
-    assert result.returncode == 0, result.stderr
+    database = cli_demo(directory)
     (directory / "harvest.db.lock").unlink()
     yield database
     shutil.rmtree(directory)
@@ -205,28 +198,6 @@ def test_writers_on_a_read_only_directory_fail_in_one_line(demo_index: Path, com
     assert result.returncode == 2
     assert result.stderr == f"Error: cannot write the index {demo_index}: Permission denied\n"
     assert digest(demo_index) == before and siblings(demo_index) == files
-
-
-def hold_lock(database: Path) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import sys
-            from pathlib import Path
-            from harvester.store.lock import index_lock
-            with index_lock(Path({str(database)!r})):
-                print("locked", flush=True)
-                sys.stdin.readline()
-            """),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-    return holder
 
 
 def test_every_writer_takes_the_lock_and_readers_never_wait(tmp_path: Path):

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +16,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import Clock, book, repository
+from conftest import Clock, book, cli_demo, repository
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,15 +27,7 @@ from harvester.demo.server import DevServer
 @pytest.fixture(scope="module")
 def index() -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp(prefix="harvester-usage-"))
-    database = directory / "harvest.db"
-    result = subprocess.run(
-        [sys.executable, "-m", "harvester", "demo", "--quiet", "--db", str(database)],
-        capture_output=True,
-        text=True,
-        cwd=directory,
-    )
-    assert result.returncode == 0, result.stderr
-    yield database
+    yield cli_demo(directory)
     shutil.rmtree(directory)
 
 
