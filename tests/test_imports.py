@@ -103,7 +103,7 @@ def imports_of(path: Path) -> tuple[set[str], set[str]]:
 
 
 def module_key(path: Path) -> str:
-    """``store`` for harvester/store/core.py, ``link.run`` for harvester/link/run.py."""
+    """``store`` for harvester/store/index.py, ``link.run`` for harvester/link/run.py."""
     relative = path.relative_to(PACKAGE).with_suffix("")
     return ".".join(relative.parts[:2])
 

@@ -314,7 +314,7 @@ def test_a_nested_deadline_gives_way_to_the_outer_one(web_index: Path):
 def test_counts_in_memory_equal_the_counts_in_sql(web_index: Path, query: str, filters):
     from harvester.serve.web.facetcolumns import FacetColumns
     from harvester.store.facets import iter_facet_rows, rowid_bound, text_match_rowids
-    from harvester.store.pages import sources
+    from harvester.store.webpage import sources
 
     index = ReadOnlyIndex(web_index)
     try:
@@ -340,7 +340,7 @@ def test_counts_in_memory_equal_the_counts_in_sql(web_index: Path, query: str, f
 def test_browsing_from_memory_lists_what_sql_lists(web_index: Path, filters: SearchFilters):
     from harvester.serve.web.facetcolumns import FacetColumns
     from harvester.store.facets import browse, iter_facet_rows, records_by_rowid, rowid_bound
-    from harvester.store.pages import sources
+    from harvester.store.webpage import sources
 
     index = ReadOnlyIndex(web_index)
     try:

@@ -1,6 +1,6 @@
 """The SQLite index. sqlite-utils and SQL live in this package and nowhere else."""
 
-from harvester.store.core import (
+from harvester.store.index import (
     PreparedPage,
     Store,
     prepare_page,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harvester.store.core import Store
+from harvester.store.index import Store
 from harvester.store.jsonlines import LANDING_URL
 from harvester.store.readonly import ReadOnlyIndex
 

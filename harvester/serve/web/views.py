@@ -35,10 +35,10 @@ from harvester.store.facets import (
     rowid_bound,
     text_match_rowids,
 )
-from harvester.store.pages import cluster_members, harvest_history, member_table, record
-from harvester.store.pages import sources as member_sources
 from harvester.store.readonly import Database, QueryTimeout
 from harvester.store.search import search as ranked_search
+from harvester.store.webpage import cluster_members, harvest_history, member_table, record
+from harvester.store.webpage import sources as member_sources
 
 if TYPE_CHECKING:
     from harvester.serve.web.app import WebApp
