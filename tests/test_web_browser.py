@@ -28,6 +28,7 @@ if not (CHROMIUM and DRIVER):
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
@@ -66,10 +67,11 @@ def follow(browser: Any, element: Any) -> None:
     """Click a link or button and wait until the next page has replaced this one."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(old))
-    WebDriverWait(browser, 30).until(
-        lambda b: b.execute_script("return document.readyState") == "complete"
-    )
+    # While the document is being replaced, chromedriver may answer a question about the old
+    # page with a passing error ("Node ... does not belong to the document"): ask again.
+    wait = WebDriverWait(browser, 30, ignored_exceptions=(WebDriverException,))
+    wait.until(expected_conditions.staleness_of(old))
+    wait.until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def search_for(browser: Any, web_url: str, query: str) -> list[str]:
