@@ -32,6 +32,8 @@ from typing import NamedTuple
 
 import opencc
 
+from harvester.normalise.text import character_class
+
 # Arabic-script letters written interchangeably across Arabic, Persian and Urdu catalogues.
 ARABIC_VARIANTS: dict[str, str] = {
     "ك": "ک",  # Arabic kaf -> keheh
@@ -111,17 +113,7 @@ _LATIN_MARKS = re.compile(
 
 
 def _char_class(chars: set[str]) -> re.Pattern[str]:
-    """A regex character class of the given characters, as ranges."""
-    codes = sorted(map(ord, chars))
-    parts: list[str] = []
-    start = previous = codes[0]
-    for code in [*codes[1:], -1]:
-        if code == previous + 1:
-            previous = code
-            continue
-        parts.append(f"\\U{start:08x}" + ("" if start == previous else f"-\\U{previous:08x}"))
-        start = previous = code
-    return re.compile("[" + "".join(parts) + "]")
+    return re.compile(character_class(sorted(map(ord, chars))))
 
 
 class _Steps(NamedTuple):

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from harvester.normalise.isodata import read_entries
+from harvester.normalise.text import character_class
 
 # Unicode name prefixes that differ from the ISO 15924 English name.
 _SPECIAL_PREFIXES: dict[str, str | None] = {
@@ -73,21 +74,6 @@ def script_of(char: str) -> str | None:
 _ASCII_LETTER = re.compile("[A-Za-z]")
 
 
-def _character_class(code_points: list[int]) -> str:
-    """A regex character class matching exactly the given (sorted) code points."""
-    parts: list[str] = []
-    start = previous = code_points[0]
-    for code_point in [*code_points[1:], -1]:
-        if code_point == previous + 1:
-            previous = code_point
-            continue
-        parts.append(
-            f"\\u{start:04x}" if start == previous else f"\\u{start:04x}-\\u{previous:04x}"
-        )
-        start = previous = code_point
-    return "[" + "".join(parts) + "]"
-
-
 @functools.cache
 def _bmp_letters() -> dict[str, list[int]]:
     """{script: code points of its letters} over the Basic Multilingual Plane.
@@ -111,7 +97,7 @@ def _letter_outside(script: str | None) -> re.Pattern[str]:
         if code != script
         for code_point in group
     ]
-    return re.compile(_character_class(sorted(code_points)))
+    return re.compile(character_class(sorted(code_points)))
 
 
 def _scripts_by_character(text: str) -> list[str]:

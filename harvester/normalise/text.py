@@ -282,3 +282,16 @@ def clean_values(
         cleaned = cleaner(values[0])
         return [cleaned] if cleaned else []
     return list(dict.fromkeys(filter(None, map(cleaner, values))))
+
+
+def character_class(code_points: list[int]) -> str:
+    """A regex character class matching exactly the given sorted code points, as ranges."""
+    parts: list[str] = []
+    start = previous = code_points[0]
+    for code_point in [*code_points[1:], -1]:
+        if code_point == previous + 1:
+            previous = code_point
+            continue
+        parts.append(f"\\U{start:08x}" + ("" if start == previous else f"-\\U{previous:08x}"))
+        start = previous = code_point
+    return "[" + "".join(parts) + "]"
