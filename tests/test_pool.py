@@ -31,8 +31,8 @@ def _index(path: Path) -> dict[str, Any]:
             "ORDER BY r.identifier"
         ).fetchall()
         trigrams = db.execute(
-            "SELECT r.identifier FROM records_fts f JOIN records r ON r.rowid = f.rowid "
-            "WHERE f.records_fts MATCH '丝绸之路' ORDER BY r.identifier"
+            "SELECT r.identifier FROM records_substrings f JOIN records r ON r.rowid = f.rowid "
+            "WHERE f.records_substrings MATCH 'อยุธยา' ORDER BY r.identifier"
         ).fetchall()
         keys = db.execute("SELECT * FROM match_keys ORDER BY 1, 2, 3, 4").fetchall()
         state = db.execute("SELECT watermark, received FROM state").fetchall()

@@ -289,18 +289,38 @@ def test_cli_search_with_normalised_language_filter(index: Store, settings: Sett
     assert "ประวัติศาสตร์กรุงศรีอยุธยา" in text.output and "2020" in text.output
 
 
-def test_index_is_set_up_the_way_sqlite_utils_and_datasette_expect(
-    index: Store, settings: Settings
-):
+def test_trigram_index_holds_only_text_matched_as_substrings(index: Store, settings: Settings):
     db = sqlite_utils.Database(settings.database)
-    records = db.table("records")
-    assert records.detect_fts() == "records_fts"
-    assert "tokenize='trigram'" in db.table("records_fts").schema.replace('"', "'")
+    assert "records_fts" not in db.table_names()  # replaced by records_substrings (m010)
     assert "records_words" not in db.table_names()  # replaced by the folded records_search
+    assert "tokenize='trigram'" in db.table("records_substrings").schema.replace('"', "'")
     assert "remove_diacritics 0" in db.table("records_search").schema  # search() folds itself
-    # Datasette's search box runs an FTS query through the content table like this one:
-    hits = list(records.search("อยุธยา", columns=["identifier"]))
-    assert hits == [{"identifier": "oai:lib:th1"}]
+    held = db.execute(
+        "SELECT r.identifier FROM records_substrings s JOIN records r ON r.rowid = s.rowid"
+    ).fetchall()
+    assert ("oai:lib:th1",) in held  # Thai: written without spaces
+    assert ("oai:lib:en1",) not in held  # Latin words: records_search finds them
+    assert ("oai:lib:zh1",) not in held  # Chinese: records_search holds it as pairs
+
+
+def test_datasette_search_box_uses_the_folded_word_index(index: Store):
+    metadata = json.loads((Path(__file__).parents[1] / "docs" / "datasette.json").read_text())
+    table = metadata["databases"]["harvest"]["tables"]["records"]
+    assert (table["fts_table"], table["fts_pk"]) == ("records_search", "rowid")
+    # The SQL Datasette runs for ?_search= on a table configured so:
+    sql = (
+        "SELECT identifier FROM records WHERE rowid IN "
+        "(SELECT rowid FROM records_search WHERE records_search MATCH :search)"
+    )
+    assert index.db.execute(sql, {"search": '"silk"'}).fetchall()
+
+
+def test_datasette_canned_query_finds_thai_inside_words(index: Store):
+    metadata = json.loads((Path(__file__).parents[1] / "docs" / "datasette.json").read_text())
+    sql = metadata["databases"]["harvest"]["queries"]["substring"]["sql"]
+    rows = index.db.execute(sql, {"text": "อยุธยา"}).fetchall()
+    assert [row[1] for row in rows] == ["oai:lib:th1"]
+    assert index.db.execute(sql, {"text": ""}).fetchall() == []
 
 
 def test_search_on_missing_index_is_a_clear_error(tmp_path: Path):
@@ -335,13 +355,13 @@ def fts_matches(store: Store, table: str, match: str) -> int:
 
 
 def assert_indexes_match_records(store: Store) -> None:
-    """FTS5's own check of an external-content index against the rows of `records`."""
-    store.db.execute("INSERT INTO records_fts(records_fts, rank) VALUES('integrity-check', 1)")
-    store.db.execute("INSERT INTO records_search(records_search) VALUES('integrity-check')")
-    orphans = store.db.execute(
-        "SELECT count(*) FROM records_search WHERE rowid NOT IN (SELECT rowid FROM records)"
-    ).fetchone()[0]
-    assert orphans == 0
+    """FTS5's own checks of both search indexes, and no row left of a record that is gone."""
+    for table in ("records_search", "records_substrings"):
+        store.db.execute(f"INSERT INTO {table}({table}) VALUES('integrity-check')")
+        orphans = store.db.execute(
+            f"SELECT count(*) FROM {table} WHERE rowid NOT IN (SELECT rowid FROM records)"
+        ).fetchone()[0]
+        assert orphans == 0
 
 
 def test_word_index_follows_updates_and_deletions(
@@ -357,11 +377,12 @@ def test_word_index_follows_updates_and_deletions(
         assert found(store, "caravanserai") == ["w1"]
 
         clock.advance(days=1)
-        record.metadata = dc_metadata(title="Oasis towns of Khwārazm", creator="Hansen")
+        record.metadata = dc_metadata(title="Oasis towns of Khwārazm خوارزم", creator="Hansen")
         record.datestamp = "2025-01-10T13:00:00Z"
         harvest_all(settings, [source], HarvestOptions())
         assert found(store, "caravanserai") == []
         assert found(store, "khwarazm hansen") == ["w1"]
+        assert fts_matches(store, "records_substrings", '"وارز"') == 1  # inside the word
         assert_indexes_match_records(store)
 
         clock.advance(days=1)
@@ -371,23 +392,20 @@ def test_word_index_follows_updates_and_deletions(
         assert store.record_row("lib", "oai:lib:w1")["deleted"] == 1  # type: ignore[index]
         assert found(store, "khwarazm") == []
         assert fts_matches(store, "records_search", '"khwarazm"*') == 0
-        assert fts_matches(store, "records_fts", '"Khwārazm"') == 0
+        assert fts_matches(store, "records_substrings", '"وارز"') == 0
         assert_indexes_match_records(store)
     finally:
         store.close()
 
 
-def test_only_text_updates_rewrite_the_trigram_index(index: Store):
-    triggers = dict(
-        index.db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"
-        ).fetchall()
-    )
-    assert (
-        'AFTER UPDATE OF "title", "creators", "subjects", "descriptions"'
-        in (triggers["records_au"])
-    )
-    assert "records_search_ad" in triggers  # a record deleted by any tool leaves no search row
+def test_a_record_deleted_by_any_tool_leaves_no_search_row(index: Store):
+    triggers = {
+        name
+        for (name,) in index.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'records'"
+        )
+    }
+    assert triggers == {"records_search_ad", "records_substrings_ad"}  # no trigger on writes
     index.db.execute("DELETE FROM records WHERE identifier = 'oai:lib:en1'")
     assert set(found(index, "silk")) == {"en2", "x"}
     assert_indexes_match_records(index)
@@ -467,5 +485,34 @@ def test_an_index_with_untagged_stems_is_rebuilt_on_open(tmp_path: Path):
         (stems,) = store.db.execute("SELECT stems FROM records_search").fetchone()
         assert stems.split()[0][:2].isdigit()
         assert found(store, "library") == ["1"]
+    finally:
+        store.close()
+
+
+def test_an_index_with_the_whole_text_trigram_index_gets_the_substring_index(tmp_path: Path):
+    path = tmp_path / "trigrams.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m010_substring_index")
+    db.execute(
+        "INSERT INTO records (source, identifier, deleted, title, creators, subjects, "
+        "descriptions, languages) VALUES "
+        "('old', 'oai:old:th', 0, 'ประวัติศาสตร์กรุงศรีอยุธยา', '[]', '[]', '[]', '[\"tha\"]'), "
+        "('old', 'oai:old:fa', 0, 'Tarikh', '[\"الخوارزمی\"]', '[]', '[]', '[\"per\"]'), "
+        "('old', 'oai:old:en', 0, 'Silk roads', '[]', '[]', '[\"A long history\"]', '[]')"
+    )
+    assert db.execute("SELECT count(*) FROM records_fts").fetchone()[0] == 3  # the old index
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        assert "records_fts" not in store.db.table_names()
+        held = store.db.execute(
+            "SELECT r.identifier FROM records_substrings s JOIN records r ON r.rowid = s.rowid "
+            "ORDER BY 1"
+        ).fetchall()
+        assert held == [("oai:old:fa",), ("oai:old:th",)]
+        assert found(store, "อยุธยา") == ["th"]
+        assert found(store, "خوارزمی") == ["fa"]  # inside the word, after the article
+        assert_indexes_match_records(store)
     finally:
         store.close()

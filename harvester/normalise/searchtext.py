@@ -31,6 +31,7 @@ import Stemmer
 from anyascii import anyascii
 
 from harvester.normalise.fold import fold
+from harvester.normalise.unspaced import substring_text
 
 _HAN_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+")
 _WORD = re.compile(r"[^\W_]+(?:[\u0300-\u036f]+[^\W_]*)*")
@@ -389,6 +390,9 @@ class SearchRow:
     descriptions: str
     stems: str
     latin: str
+    # The text as catalogued for the trigram index: only the values with letters matched as
+    # substrings (normalise.unspaced), as (title, creators, subjects, descriptions).
+    substrings: tuple[str, str, str, str] = ("", "", "", "")
 
     def as_tuple(self) -> tuple[str, str, str, str, str, str]:
         return (
@@ -433,4 +437,10 @@ def search_row(
         index_form(" ; ".join(descriptions)) if descriptions else "",
         stem_text.strip(" ;"),
         latin.strip(" ;"),
+        (
+            substring_text([title]),
+            substring_text(creators),
+            substring_text(subjects),
+            substring_text(descriptions),
+        ),
     )

@@ -6,8 +6,8 @@ The query goes through the same folding as the indexed text (``normalise.searcht
 - each term of a script written with spaces (Latin, Cyrillic, Arabic, Greek, Devanagari...) or
   of Chinese (as overlapping pairs of characters) is looked up in records_search, as a prefix;
 - terms in Thai, Lao, Myanmar, Khmer, Japanese kana, Korean and the other scripts written
-  without spaces are substrings of the text as catalogued (records_fts, trigrams; LIKE below
-  three characters).
+  without spaces are substrings of the text as catalogued (records_substrings, trigrams; LIKE
+  below three characters).
 
 Hits come in three tiers, each ranked by bm25: the query's words as written (folded), then
 their stems, then the romanised forms (a Latin query finding Самарканд, 敦煌, or a Cyrillic one
@@ -20,7 +20,6 @@ with no letters or digits finds nothing.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from harvester.normalise.searchtext import query_form, query_romanised, query_stems
+from harvester.normalise.unspaced import arabic_letter, unspaced_term
 from harvester.store.reads import (
     SearchFilters,
     _decode,
@@ -37,9 +37,9 @@ from harvester.store.reads import (
     _like_anywhere,
     _like_patterns,
 )
-from harvester.store.searchindex import SEARCH_TABLE
+from harvester.store.searchindex import SEARCH_TABLE, SUBSTRING_TABLE
 
-TRIGRAM_TABLE = "records_fts"
+TRIGRAM_TABLE = SUBSTRING_TABLE
 TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
 # bm25 is computed for every match before sorting; a common term matches a large share of a big
 # index. Ranking the first matches only keeps the answer under 100 ms at a million records.
@@ -207,8 +207,8 @@ class _Split:
 
     @classmethod
     def of(cls, terms: Sequence[str]) -> _Split:
-        indexed = [term for term in terms if not _unspaced_term(term)]
-        others = [term for term in terms if _unspaced_term(term)]
+        indexed = [term for term in terms if not unspaced_term(term)]
+        others = [term for term in terms if unspaced_term(term)]
         return cls(
             indexed,
             others,
@@ -232,38 +232,6 @@ def parse_query(query: str) -> list[str]:
         if _WORD_CHARACTER.search(query_form(term)) is not None:
             terms.append(term)
     return terms
-
-
-# Letters of these scripts come without spaces between words, so their terms are matched as
-# substrings of the text as catalogued. Recognised by the first words of their Unicode names.
-# Chinese is not among them: records_search holds it as pairs of characters, folded.
-_UNSPACED_SCRIPTS = (
-    "HEBREW ",  # the article and prepositions attached to the noun, like Arabic's
-    "HIRAGANA ",
-    "KATAKANA",  # also KATAKANA-HIRAGANA PROLONGED SOUND MARK
-    "HALFWIDTH KATAKANA ",
-    "BOPOMOFO ",
-    "YI ",
-    "THAI ",
-    "LAO ",
-    "KHMER ",
-    "MYANMAR ",
-    "TIBETAN ",
-    "TAI ",  # Tai Tham, Tai Le, Tai Viet
-    "NEW TAI LUE ",
-    "BALINESE ",
-    "JAVANESE ",
-    "HANGUL ",
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def _unspaced(letter: str) -> bool:
-    return unicodedata.name(letter, "").startswith(_UNSPACED_SCRIPTS)
-
-
-def _unspaced_term(term: str) -> bool:
-    return any(_unspaced(c) for c in term if c.isalpha())
 
 
 def _quoted(text: str) -> str:
@@ -347,9 +315,7 @@ class _Plan:
 
 
 def _arabic_script(term: str) -> bool:
-    return len(term) >= TRIGRAM and all(
-        "\u0600" <= c <= "\u08ff" or "\ufb50" <= c <= "\ufeff" for c in term if c.isalpha()
-    )
+    return len(term) >= TRIGRAM and all(arabic_letter(c) for c in term if c.isalpha())
 
 
 def _inside_words(

@@ -1,9 +1,13 @@
-"""The search index, records_search: its table, its rows, and rebuilding it.
+"""The search indexes, records_search and records_substrings: tables, rows, rebuilding.
+
+records_search holds the folded, stemmed and romanised words of every record; records_substrings
+the text as catalogued, cut into trigrams, of the values in scripts written without spaces and
+in Arabic script only (``normalise.unspaced``), the only text that search matches as substrings.
 
 Every write of a record's searched text goes through ``write_rows`` (page saves, renormalise,
-reindex), so what the index holds is decided in one place: ``normalise.searchtext``. The
-folded forms are computed in Python, hence not by triggers; the one trigger, on DELETE, is
-plain SQL, so a record deleted by any tool (the sqlite3 shell, Datasette) leaves no row behind.
+reindex), so what the indexes hold is decided in one place: ``normalise.searchtext``. Their
+rows are computed in Python, hence not by triggers; the triggers, on DELETE, are plain SQL, so
+a record deleted by any tool (the sqlite3 shell, Datasette) leaves no row behind.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from typing import Any
 import sqlite_utils
 
 from harvester.normalise.searchtext import SEARCH_COLUMNS, SearchRow, search_row
+from harvester.normalise.unspaced import substring_text
 
 SEARCH_TABLE = "records_search"
+SUBSTRING_TABLE = "records_substrings"
+SUBSTRING_COLUMNS = ("title", "creators", "subjects", "descriptions")
 # The text is folded before it gets here; the tokenizer only cuts it into words. Letters,
 # digits and combining marks make up words: without M*, unicode61 cuts Devanagari, Bengali or
 # Thai words at every vowel sign.
@@ -39,6 +46,19 @@ def create_table(db: sqlite_utils.Database) -> None:
     )
 
 
+def create_substring_table(db: sqlite_utils.Database) -> None:
+    """The trigram index: its own content (a phrase query and bm25 need no more), one trigger."""
+    columns = ", ".join(f'"{c}"' for c in SUBSTRING_COLUMNS)
+    db.execute(
+        f'CREATE VIRTUAL TABLE IF NOT EXISTS "{SUBSTRING_TABLE}" USING FTS5 ({columns}, '
+        "tokenize='trigram')"
+    )
+    db.execute(
+        f'CREATE TRIGGER IF NOT EXISTS "{SUBSTRING_TABLE}_ad" AFTER DELETE ON "records" BEGIN\n'
+        f'  DELETE FROM "{SUBSTRING_TABLE}" WHERE rowid = old.rowid;\nEND'
+    )
+
+
 def row_for(fields: Mapping[str, Any], deleted: bool = False) -> SearchRow | None:
     """The search row of a record's normalised fields (a mapping), None if it has nothing."""
     if deleted:
@@ -57,20 +77,44 @@ def write_rows(db: sqlite_utils.Database, rows: Sequence[SearchRowOf]) -> None:
     if not rows:
         return
     rowids = [rowid for rowid, _ in rows]
-    for start in range(0, len(rowids), 900):
-        marks = ",".join("?" * len(rowids[start : start + 900]))
-        db.execute(
-            f'DELETE FROM "{SEARCH_TABLE}" WHERE rowid IN ({marks})', rowids[start : start + 900]
-        )
-    values = [(rowid, *row.as_tuple()) for rowid, row in rows if row is not None]
-    per_row = "(" + ",".join("?" * (len(SEARCH_COLUMNS) + 1)) + ")"
-    columns = ", ".join(SEARCH_COLUMNS)
-    chunk_size = 32000 // (len(SEARCH_COLUMNS) + 1)
+    for table in (SEARCH_TABLE, SUBSTRING_TABLE):
+        for start in range(0, len(rowids), 900):
+            marks = ",".join("?" * len(rowids[start : start + 900]))
+            db.execute(
+                f'DELETE FROM "{table}" WHERE rowid IN ({marks})', rowids[start : start + 900]
+            )
+    _insert(
+        db,
+        SEARCH_TABLE,
+        SEARCH_COLUMNS,
+        [(rowid, *row.as_tuple()) for rowid, row in rows if row is not None],
+    )
+    _insert(
+        db,
+        SUBSTRING_TABLE,
+        SUBSTRING_COLUMNS,
+        [
+            (rowid, *row.substrings)
+            for rowid, row in rows
+            if row is not None and any(row.substrings)
+        ],
+    )
+
+
+def _insert(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: Sequence[str],
+    values: Sequence[tuple[Any, ...]],
+) -> None:
+    """Multi-row INSERTs: FTS5 tokenizes and flushes once per statement, not once per row."""
+    per_row = "(" + ",".join("?" * (len(columns) + 1)) + ")"
+    names = ", ".join(columns)
+    chunk_size = 32000 // (len(columns) + 1)
     for start in range(0, len(values), chunk_size):
         chunk = values[start : start + chunk_size]
         db.execute(
-            f'INSERT INTO "{SEARCH_TABLE}" (rowid, {columns}) VALUES '
-            + ",".join([per_row] * len(chunk)),
+            f'INSERT INTO "{table}" (rowid, {names}) VALUES ' + ",".join([per_row] * len(chunk)),
             [value for row in chunk for value in row],
         )
 
@@ -113,7 +157,8 @@ def rebuild(
     that no longer exist go first.
     """
     with transaction():
-        db.execute(f'DELETE FROM "{SEARCH_TABLE}" WHERE rowid NOT IN (SELECT rowid FROM records)')
+        for table in (SEARCH_TABLE, SUBSTRING_TABLE):
+            db.execute(f'DELETE FROM "{table}" WHERE rowid NOT IN (SELECT rowid FROM records)')
     seen = 0
     for rows in _batches(db, batch):
         search_rows = [_decoded(row) for row in rows]
@@ -122,4 +167,28 @@ def rebuild(
         seen += len(rows)
         if progress is not None:
             progress(seen)
+    return seen
+
+
+def rebuild_substrings(
+    db: sqlite_utils.Database, transaction: Callable[[], Any], batch: int = REINDEX_BATCH
+) -> int:
+    """Fill records_substrings from the records, one transaction per batch (no folding needed)."""
+    seen = 0
+    for rows in _batches(db, batch):
+        values = []
+        for rowid, deleted, title, creators, subjects, descriptions, _ in rows:
+            if deleted:
+                continue
+            texts = (
+                substring_text([title or ""]),
+                substring_text(json.loads(creators or "[]")),
+                substring_text(json.loads(subjects or "[]")),
+                substring_text(json.loads(descriptions or "[]")),
+            )
+            if any(texts):
+                values.append((rowid, *texts))
+        with transaction():
+            _insert(db, SUBSTRING_TABLE, SUBSTRING_COLUMNS, values)
+        seen += len(rows)
     return seen
