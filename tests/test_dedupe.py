@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -326,16 +326,24 @@ class KeyTable:
         self.keys: dict[RecordRef, tuple[MatchKey, ...]] = {}
         self.clusters: dict[RecordRef, Cluster | None] = {}
         self.keys_of_calls: set[RecordRef] = set()
+        self.queries = 0
 
-    def keys_of(self, ref: RecordRef) -> Sequence[MatchKey]:
-        self.keys_of_calls.add(ref)
-        return self.keys.get(ref, ())
+    def match_keys_of(self, refs: Collection[RecordRef]) -> dict[RecordRef, list[MatchKey]]:
+        self.queries += 1
+        self.keys_of_calls.update(refs)
+        return {ref: list(self.keys[ref]) for ref in refs if ref in self.keys}
 
-    def records_sharing(self, key: MatchKey, limit: int) -> Sequence[RecordRef]:
-        return [ref for ref, keys in self.keys.items() if key in keys][:limit]
+    def count_sharing(self, keys: Collection[MatchKey], limit: int) -> dict[MatchKey, int]:
+        self.queries += 1
+        counts = {key: sum(key in held for held in self.keys.values()) for key in keys}
+        return {key: min(count, limit) for key, count in counts.items() if count}
+
+    def records_sharing(self, keys: Collection[MatchKey]) -> dict[MatchKey, list[RecordRef]]:
+        self.queries += 1
+        return {key: [ref for ref, held in self.keys.items() if key in held] for key in keys}
 
     def apply(self, changes: Mapping[RecordRef, Sequence[MatchKey]], cap: int) -> None:
-        result = relink(changes, self.keys_of, self.records_sharing, max_key_records=cap)
+        result = relink(changes, self, max_key_records=cap)
         for ref, keys in changes.items():
             if keys:
                 self.keys[ref] = tuple(keys)

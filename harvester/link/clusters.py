@@ -31,7 +31,7 @@ not link by the fuzzy key.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from harvester.link.keys import (
@@ -40,10 +40,9 @@ from harvester.link.keys import (
     FUZZY,
     ISBN,
     KEY_KINDS,
-    KeysOf,
     MatchKey,
     RecordRef,
-    RecordsSharing,
+    StoredKeys,
 )
 
 _KIND_RANK = {kind: rank for rank, kind in enumerate(KEY_KINDS)}
@@ -170,91 +169,158 @@ def _link_region(
 
 
 class _KeyView:
-    """The key graph after the changes: the stored (previous) state overlaid with new keys."""
+    """The key graph after the changes: the stored (previous) state overlaid with new keys.
+
+    The store is read in batches, a whole frontier of records or keys per call, and only for
+    what earlier reads do not already tell: when every stored record of a key is one whose keys
+    were read, the key's records are known without asking.
+    """
 
     def __init__(
         self,
         changes: Mapping[RecordRef, Sequence[MatchKey]],
-        keys_of: KeysOf,
-        records_sharing: RecordsSharing,
+        stored: StoredKeys,
         max_key_records: int,
+        old_keys: Mapping[RecordRef, Sequence[MatchKey]] | None,
     ) -> None:
         self.changes = {ref: tuple(dict.fromkeys(keys)) for ref, keys in changes.items()}
-        self.keys_of = keys_of
-        self.records_sharing = records_sharing
+        self.stored = stored
         self.cap = max_key_records
-        self.old_keys = {ref: tuple(keys_of(ref)) for ref in self.changes}
+        self.stored_keys: dict[RecordRef, tuple[MatchKey, ...]] = {}
+        self.holders: dict[MatchKey, set[RecordRef]] = {}  # read records having each key
+        if old_keys is None:
+            old_keys = stored.match_keys_of(list(self.changes))
+        self._remember(old_keys, self.changes)
         self.gained: dict[MatchKey, set[RecordRef]] = {}
-        self.touched: dict[MatchKey, int] = {}
+        touched: dict[MatchKey, int] = {}
         for ref, keys in self.changes.items():
             for key in keys:
                 self.gained.setdefault(key, set()).add(ref)
-            for key in set(keys) | set(self.old_keys[ref]):
-                self.touched[key] = self.touched.get(key, 0) + 1
+            for key in set(keys) | set(self.stored_keys[ref]):
+                touched[key] = touched.get(key, 0) + 1
+        # Records of a key are counted up to this: a key having more had more than the cap
+        # before and, the changes being fewer, still has now; it links nothing either time.
+        self.limit = self.cap + 1 + max(touched.values(), default=0)
         self._members: dict[MatchKey, tuple[list[RecordRef], list[RecordRef] | None]] = {}
+        self._lookup(touched)
+
+    def _remember(
+        self, found: Mapping[RecordRef, Sequence[MatchKey]], refs: Iterable[RecordRef]
+    ) -> None:
+        for ref in refs:
+            self.stored_keys[ref] = keys = tuple(found.get(ref, ()))
+            for key in keys:
+                self.holders.setdefault(key, set()).add(ref)
+
+    def _load(self, refs: Iterable[RecordRef]) -> None:
+        missing = [ref for ref in refs if ref not in self.stored_keys]
+        if missing:
+            self._remember(self.stored.match_keys_of(missing), missing)
 
     def keys_now(self, ref: RecordRef) -> Sequence[MatchKey]:
-        return self.changes[ref] if ref in self.changes else self.keys_of(ref)
+        return self.changes[ref] if ref in self.changes else self.stored_keys[ref]
 
-    def _lookup(self, key: MatchKey) -> tuple[list[RecordRef], list[RecordRef] | None]:
-        """(records before, if the key was active then; records now, or None if inactive)."""
-        if key not in self._members:
-            limit = self.cap + 1 + self.touched.get(key, 0)
-            old = list(self.records_sharing(key, limit))
-            if len(old) >= limit:  # inactive before and, changes being fewer, now too
+    def _lookup(self, keys: Iterable[MatchKey]) -> None:
+        """Learn each key's (records before, if active then; records now, or None if inactive)."""
+        keys = [key for key in keys if key not in self._members]
+        if not keys:
+            return
+        counts = self.stored.count_sharing(keys, self.limit)
+        unread = {
+            key
+            for key in keys
+            if 0 < counts.get(key, 0) < self.limit and counts[key] != len(self.holders.get(key, ()))
+        }
+        read = self.stored.records_sharing(unread) if unread else {}
+        for key in keys:
+            if counts.get(key, 0) >= self.limit:
                 self._members[key] = ([], None)
-            else:
-                now = [ref for ref in old if ref not in self.changes]
-                now += sorted(self.gained.get(key, ()))
-                before = old if len(old) <= self.cap else []
-                self._members[key] = (before, now if len(now) <= self.cap else None)
-        return self._members[key]
+                continue
+            old = list(read.get(key, ())) if key in unread else sorted(self.holders.get(key, ()))
+            now = [ref for ref in old if ref not in self.changes]
+            now += sorted(self.gained.get(key, ()))
+            before = old if len(old) <= self.cap else []
+            self._members[key] = (before, now if len(now) <= self.cap else None)
 
     def members_now(self, key: MatchKey) -> list[RecordRef] | None:
-        return self._lookup(key)[1]
+        return self._members[key][1]
 
-    def seeds(self) -> set[RecordRef]:
-        """Changed records and every record that shared a key with them, before or now."""
-        found = set(self.changes)
-        for ref, keys in self.changes.items():
-            for key in set(keys) | set(self.old_keys[ref]):
-                before, now = self._lookup(key)
-                found.update(before)
-                found.update(now or ())
+    def seeds_of(self, ref: RecordRef) -> set[RecordRef]:
+        """A changed record and every record that shared an active key with it, before or now."""
+        found = {ref}
+        for key in set(self.changes[ref]) | set(self.stored_keys[ref]):
+            before, now = self._members[key]
+            found.update(before)
+            found.update(now or ())
         return found
 
-    def closure(self) -> dict[RecordRef, Sequence[MatchKey]]:
-        """The seeds and everything connected to them through active keys, with their keys."""
+    def closure(self, seeds: Iterable[RecordRef]) -> dict[RecordRef, Sequence[MatchKey]]:
+        """The seeds and everything connected to them through active keys, with their keys.
+
+        Breadth first, so each step reads the keys of a whole frontier at once.
+        """
         region: dict[RecordRef, Sequence[MatchKey]] = {}
-        pending = list(self.seeds())
-        while pending:
-            ref = pending.pop()
-            if ref in region:
-                continue
-            region[ref] = keys = self.keys_now(ref)
-            for key in keys:
-                pending += [other for other in self.members_now(key) or () if other not in region]
+        frontier = set(seeds)
+        while frontier:
+            self._load(frontier)
+            keys: set[MatchKey] = set()
+            for ref in frontier:
+                region[ref] = self.keys_now(ref)
+                keys.update(region[ref])
+            self._lookup(keys)
+            frontier = {
+                other
+                for key in keys
+                for other in self.members_now(key) or ()
+                if other not in region
+            }
         return region
 
 
 def relink(
     changes: Mapping[RecordRef, Sequence[MatchKey]],
-    keys_of: KeysOf,
-    records_sharing: RecordsSharing,
+    stored: StoredKeys,
     *,
     max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    old_keys: Mapping[RecordRef, Sequence[MatchKey]] | None = None,
 ) -> dict[RecordRef, Cluster | None]:
     """Recompute only the clusters that the changed records touch (before or after the change).
 
     ``changes`` maps each added, changed or deleted record to its new keys (``[]`` when deleted).
-    ``keys_of(ref)`` and ``records_sharing(key, limit)`` read the *stored* keys, i.e. the state of
-    the previous linking, not yet updated with ``changes``; ``records_sharing`` returns the records
-    having that key, at most ``limit`` of them. The result maps every record whose cluster may have
-    changed to its cluster (None: not linked); it equals what ``link_records`` gives on everything.
-    Memory is proportional to the affected clusters and the keys around them.
+    ``stored`` reads the keys of the previous linking, not yet updated with ``changes``;
+    ``old_keys``, if the caller has read them, are the changed records' stored keys. The result
+    maps every record whose cluster may have changed to its cluster (None: not linked); it equals
+    what ``link_records`` gives on everything. Memory is proportional to the affected clusters
+    and the keys around them.
+
+    Most changed records share no key with any other record, before or after: they are unlinked,
+    and no cluster needs forming for them (the fast path of a nightly run and of ``--full``).
     """
-    view = _KeyView(changes, keys_of, records_sharing, max_key_records)
-    return _link_region(view.closure(), view.members_now)
+    view = _KeyView(changes, stored, max_key_records, old_keys)
+    found: dict[RecordRef, Cluster | None] = {}
+    seeds: set[RecordRef] = set()
+    for ref in view.changes:
+        around = view.seeds_of(ref)
+        if len(around) == 1:
+            found[ref] = None
+        else:
+            seeds |= around
+    if seeds:
+        found.update(_link_region(view.closure(seeds), view.members_now))
+    return found
+
+
+class _NothingStored:
+    """The store of an index never linked: no keys."""
+
+    def match_keys_of(self, refs: Collection[RecordRef]) -> dict[RecordRef, list[MatchKey]]:
+        return {}
+
+    def count_sharing(self, keys: Collection[MatchKey], limit: int) -> dict[MatchKey, int]:
+        return {}
+
+    def records_sharing(self, keys: Collection[MatchKey]) -> dict[MatchKey, list[RecordRef]]:
+        return {}
 
 
 def link_records(
@@ -263,5 +329,4 @@ def link_records(
     max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
 ) -> dict[RecordRef, Cluster | None]:
     """Link a whole set of records in memory; every given record maps to its cluster or None."""
-    changes = dict(items)
-    return relink(changes, lambda ref: (), lambda key, limit: (), max_key_records=max_key_records)
+    return relink(dict(items), _NothingStored(), max_key_records=max_key_records)

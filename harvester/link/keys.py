@@ -9,14 +9,29 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 RecordRef = tuple[str, str]  # (source, identifier)
 MatchKey = tuple[str, str]  # (kind, value)
-KeysOf = Callable[[RecordRef], Sequence[MatchKey]]
-RecordsSharing = Callable[[MatchKey, int], Sequence[RecordRef]]
+
+
+class StoredKeys(Protocol):
+    """The keys of the previous linking, read many records or keys per call (one query each)."""
+
+    def match_keys_of(self, refs: Collection[RecordRef]) -> Mapping[RecordRef, Sequence[MatchKey]]:
+        """The stored keys of each record (absent or empty: none)."""
+        ...
+
+    def count_sharing(self, keys: Collection[MatchKey], limit: int) -> Mapping[MatchKey, int]:
+        """How many records have each key, counted up to `limit` (absent: none)."""
+        ...
+
+    def records_sharing(self, keys: Collection[MatchKey]) -> Mapping[MatchKey, Sequence[RecordRef]]:
+        """Every record having each key; asked only for keys known to have few."""
+        ...
+
 
 DOI, ISBN, ISSN_TITLE, HANDLE, URL = "doi", "isbn", "issn+title", "handle", "url"
 FUZZY = "title+creator+year"
@@ -119,9 +134,12 @@ def fold_title(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", text)
     title_proper = _RESPONSIBILITY.split(text, maxsplit=1)[0]
-    if fold_text(title_proper):
+    proper = fold_text(title_proper)
+    if proper:
         text = title_proper
     unbracketed = _BRACKETED.sub(" ", text)
+    if proper and unbracketed == text:  # nothing bracketed: folded already (most titles)
+        return proper
     return fold_text(unbracketed) or fold_text(text)
 
 

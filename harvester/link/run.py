@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvester.link.clusters import relink
-from harvester.link.keys import match_keys
+from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, match_keys
 from harvester.normalise.identifiers import own_identifiers
 from harvester.store import Store
 
@@ -28,14 +28,18 @@ class LinkResult:
 LINK_BATCH = 500
 
 
-def link_index(store: Store, batch: int = LINK_BATCH) -> LinkResult:
+def link_index(
+    store: Store, batch: int = LINK_BATCH, *, max_key_records: int = DEFAULT_MAX_KEY_RECORDS
+) -> LinkResult:
     """Re-key pending records in batches and recompute the clusters they touch."""
     rekeyed = affected = 0
     touched: set[str] = set()
     while rows := store.pending_links(batch):
+        current = {(r["source"], r["identifier"]): r.pop("cluster") for r in rows}
         changes = {(r["source"], r["identifier"]): _keys(r) for r in rows}
-        clusters = relink(changes, store.match_keys_of, store.records_sharing)
-        store.save_links(changes, clusters)
+        old_keys = store.match_keys_of(list(changes))
+        clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
+        store.save_links(changes, old_keys, clusters, current)
         rekeyed += len(changes)
         affected += len(clusters)
         touched.update(c.cluster_id for c in clusters.values() if c is not None)

@@ -10,7 +10,7 @@ import hashlib
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -547,20 +547,29 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
-    def match_keys_of(self, ref: links.Ref) -> list[links.Key]:
-        return links.keys_of(self.db, ref)
+    def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
+        """The stored keys of the records that have any, in one query per few hundred."""
+        return links.keys_of(self.db, refs)
 
-    def records_sharing(self, key: links.Key, limit: int) -> list[links.Ref]:
-        return links.records_sharing(self.db, key, limit)
+    def count_sharing(self, keys: Collection[links.Key], limit: int) -> dict[links.Key, int]:
+        return links.count_sharing(self.db, keys, limit)
+
+    def records_sharing(self, keys: Collection[links.Key]) -> dict[links.Key, list[links.Ref]]:
+        return links.records_sharing(self.db, keys)
 
     def save_links(
         self,
         changes: Mapping[links.Ref, Sequence[links.Key]],
+        old_keys: Mapping[links.Ref, Sequence[links.Key]],
         clusters: Mapping[links.Ref, links.ClusterLike | None],
+        current: Mapping[links.Ref, tuple[Any, ...]],
     ) -> None:
-        """New keys of the changed records and the clusters they touch, in one transaction."""
+        """New keys of the changed records and the clusters they touch, in one transaction.
+
+        Writes only keys and clusters that differ from the stored ones (see `links.apply`).
+        """
         with self.transaction():
-            links.apply(self.db, changes, clusters)
+            links.apply(self.db, changes, old_keys, clusters, current)
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> int:
         """Rebuild the search index from the stored fields, one transaction per batch.

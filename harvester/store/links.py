@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlite_utils
@@ -27,17 +27,18 @@ def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
 
     Linking reads only the record's own dc:identifier values from `dc`: SQLite picks them out
     (decoding the whole `dc` was a fifth of `link --full`). `identifiers` is not read: keys
-    use the record's own identifiers only.
+    use the record's own identifiers only. `cluster` is the record's stored cluster id and
+    reason, so that saving writes only those that change.
     """
     cursor = db.execute(
         "SELECT r.source, r.identifier, deleted, title, titles, creators, year, "
-        "json_extract(dc, '$.identifier') "
+        "json_extract(dc, '$.identifier'), cluster_id, cluster_reason "
         f"FROM {LINK_QUEUE} q JOIN records r "
         "ON r.source = q.source AND r.identifier = q.identifier LIMIT ?",
         [limit],
     )
     rows = []
-    for source, identifier, deleted, title, titles, creators, year, own in cursor:
+    for source, identifier, deleted, title, titles, creators, year, own, *cluster in cursor:
         rows.append(
             {
                 "source": source,
@@ -48,65 +49,115 @@ def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
                 "creators": json.loads(creators or "[]"),
                 "year": year,
                 "dc": {"identifier": json.loads(own)} if own else {},
+                "cluster": tuple(cluster),
             }
         )
     return rows
 
 
-def keys_of(db: sqlite_utils.Database, ref: Ref) -> list[Key]:
-    return [
-        (kind, key)
-        for kind, key in db.execute(
-            "SELECT kind, key FROM match_keys WHERE source = ? AND identifier = ?", list(ref)
-        )
-    ]
+# Bound parameters per statement: SQLite before 3.32 allows 999.
+_MAX_VARIABLES = 998
 
 
-def records_sharing(db: sqlite_utils.Database, key: Key, limit: int) -> list[Ref]:
-    return [
-        (source, identifier)
-        for source, identifier in db.execute(
-            "SELECT source, identifier FROM match_keys WHERE kind = ? AND key = ? LIMIT ?",
-            [*key, limit],
+def _in_chunks(pairs: Collection[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
+    """`SELECT column1, column2 FROM (VALUES ...)` over the pairs, and its parameters, by chunk.
+
+    Written as a subquery, `(a, b) IN (...)` searches the index on (a, b); `(a, b) IN (VALUES
+    ...)` scans the table. Sorted, neighbouring lookups share index pages: half the time of
+    random order on a 100,000-record index.
+    """
+    items = sorted(pairs)
+    step = _MAX_VARIABLES // 2
+    for start in range(0, len(items), step):
+        chunk = items[start : start + step]
+        values = ", ".join(["(?, ?)"] * len(chunk))
+        yield (
+            f"SELECT column1, column2 FROM (VALUES {values})",
+            [value for pair in chunk for value in pair],
         )
-    ]
+
+
+def keys_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, list[Key]]:
+    """The stored keys of each record that has any."""
+    found: dict[Ref, list[Key]] = {}
+    for values, params in _in_chunks(refs):
+        for source, identifier, kind, key in db.execute(
+            "SELECT source, identifier, kind, key FROM match_keys "
+            f"WHERE (source, identifier) IN ({values})",
+            params,
+        ):
+            found.setdefault((source, identifier), []).append((kind, key))
+    return found
+
+
+def count_sharing(db: sqlite_utils.Database, keys: Collection[Key], limit: int) -> dict[Key, int]:
+    """How many records have each key, counted up to `limit` (a common key costs no more)."""
+    found: dict[Key, int] = {}
+    for values, params in _in_chunks(keys):
+        for kind, key, count in db.execute(
+            "SELECT v.column1, v.column2, (SELECT count(*) FROM (SELECT 1 FROM match_keys m "
+            f"WHERE m.kind = v.column1 AND m.key = v.column2 LIMIT ?)) FROM ({values}) v",
+            [limit, *params],
+        ):
+            if count:
+                found[(kind, key)] = count
+    return found
+
+
+def records_sharing(db: sqlite_utils.Database, keys: Collection[Key]) -> dict[Key, list[Ref]]:
+    """Every record having each key (asked only for keys counted few)."""
+    found: dict[Key, list[Ref]] = {}
+    for values, params in _in_chunks(keys):
+        for kind, key, source, identifier in db.execute(
+            f"SELECT kind, key, source, identifier FROM match_keys WHERE (kind, key) IN ({values})",
+            params,
+        ):
+            found.setdefault((kind, key), []).append((source, identifier))
+    return found
+
+
+def _clusters_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, tuple[Any, ...]]:
+    found: dict[Ref, tuple[Any, ...]] = {}
+    for values, params in _in_chunks(refs):
+        for source, identifier, *cluster in db.execute(
+            "SELECT source, identifier, cluster_id, cluster_reason FROM records "
+            f"WHERE (source, identifier) IN ({values})",
+            params,
+        ):
+            found[(source, identifier)] = tuple(cluster)
+    return found
 
 
 def apply(
     db: sqlite_utils.Database,
     changes: Mapping[Ref, Sequence[Key]],
+    old_keys: Mapping[Ref, Sequence[Key]],
     clusters: Mapping[Ref, ClusterLike | None],
+    current: Mapping[Ref, tuple[Any, ...]],
 ) -> None:
     """Store the changed records' new keys and every affected record's cluster, in one go.
 
+    Only what differs is written: keys that did not change (most of `link --full`) and
+    clusters already right are left as they are. `old_keys` are the changed records' stored
+    keys, `current` the (cluster id, reason) of those whose stored cluster the caller read.
     The caller holds a transaction, so keys and cluster ids never disagree.
     """
-    refs = list(changes)
+    rekeyed = [ref for ref, keys in changes.items() if set(keys) != set(old_keys.get(ref, ()))]
     db.conn.executemany(
-        "DELETE FROM match_keys WHERE source = ? AND identifier = ?", [list(r) for r in refs]
+        "DELETE FROM match_keys WHERE source = ? AND identifier = ?", [list(r) for r in rekeyed]
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO match_keys (source, identifier, kind, key) VALUES (?, ?, ?, ?)",
-        [(*ref, kind, key) for ref, keys in changes.items() for kind, key in keys],
+        [(*ref, kind, key) for ref in rekeyed for kind, key in changes[ref]],
     )
+    now = {ref: (c.cluster_id, c.reason) if c else (None, None) for ref, c in clusters.items()}
+    known = {**_clusters_of(db, [ref for ref in now if ref not in current]), **current}
     db.conn.executemany(
-        "UPDATE records SET cluster_id = ?, cluster_reason = ? "
-        "WHERE source = ? AND identifier = ? "
-        "AND (cluster_id IS NOT ? OR cluster_reason IS NOT ?)",
-        [
-            (
-                c.cluster_id if c else None,
-                c.reason if c else None,
-                *ref,
-                c.cluster_id if c else None,
-                c.reason if c else None,
-            )
-            for ref, c in clusters.items()
-        ],
+        "UPDATE records SET cluster_id = ?, cluster_reason = ? WHERE source = ? AND identifier = ?",
+        [(*cluster, *ref) for ref, cluster in now.items() if known.get(ref) != cluster],
     )
-    db.conn.executemany(
-        f"DELETE FROM {LINK_QUEUE} WHERE source = ? AND identifier = ?", [list(r) for r in refs]
-    )
+    for values, params in _in_chunks(changes):
+        db.execute(f"DELETE FROM {LINK_QUEUE} WHERE (source, identifier) IN ({values})", params)
 
 
 def enqueue(db: sqlite_utils.Database, refs: Sequence[Ref]) -> None:

@@ -1,0 +1,130 @@
+"""Linking through the index equals linking everything at once, whatever changed in between."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harvester.link.clusters import link_records
+from harvester.link.keys import MatchKey, RecordRef, match_keys
+from harvester.link.run import link_index
+from harvester.normalise.identifiers import own_identifiers
+from harvester.store import Store
+
+ISBNS = ["9780306406157", "9781861972712", "9780198526636"]
+CAP = 4  # a small cap, so that keys shared by too many records occur often
+
+
+def _random_record(rng: random.Random) -> dict[str, Any]:
+    """Few values of each kind, so that records share DOIs, ISBNs, URLs and fuzzy keys often."""
+    identifiers = [f"oai:x:{rng.randrange(10**6)}"]
+    if rng.random() < 0.3:
+        identifiers.append(f"https://doi.org/10.1/{rng.randrange(4)}")
+    if rng.random() < 0.3:
+        identifiers.append(f"ISBN {rng.choice(ISBNS)}")
+    if rng.random() < 0.3:
+        identifiers.append(f"http://u{rng.randrange(2)}.example.org/r")
+    if rng.random() < 0.5:
+        title, creators, year = f"Title {rng.randrange(4)}", ["Li, Wei"], 2000
+    else:  # a title of its own: no fuzzy key in common
+        title, creators, year = f"Alone {rng.randrange(10**6)}", ["Li, Wei"], 2001
+    return {
+        "deleted": rng.random() < 0.1,
+        "title": title,
+        "creators": creators,
+        "year": year,
+        "identifier": identifiers,
+    }
+
+
+def _save(store: Store, ref: RecordRef, record: dict[str, Any]) -> None:
+    """Write a record as a harvest leaves it: the row, and its place in the link queue."""
+    store.db.execute(
+        "INSERT INTO records (source, identifier, deleted, title, titles, creators, year, dc) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, identifier) DO UPDATE SET "
+        "deleted = excluded.deleted, title = excluded.title, titles = excluded.titles, "
+        "creators = excluded.creators, year = excluded.year, dc = excluded.dc",
+        [
+            *ref,
+            int(record["deleted"]),
+            record["title"],
+            json.dumps([record["title"]]),
+            json.dumps(record["creators"]),
+            record["year"],
+            json.dumps({"identifier": record["identifier"]}),
+        ],
+    )
+    store.db.execute("INSERT OR IGNORE INTO link_queue VALUES (?, ?)", list(ref))
+
+
+def _keys(record: dict[str, Any]) -> list[MatchKey]:
+    identifiers = own_identifiers({"identifier": record["identifier"]})
+    return match_keys({**record, "identifiers": identifiers})
+
+
+def _stored(store: Store) -> tuple[dict[RecordRef, Any], dict[RecordRef, set[MatchKey]]]:
+    clusters = {
+        (s, i): (c, r)
+        for s, i, c, r in store.db.execute(
+            "SELECT source, identifier, cluster_id, cluster_reason FROM records"
+        )
+    }
+    keys: dict[RecordRef, set[MatchKey]] = {}
+    for s, i, kind, key in store.db.execute("SELECT * FROM match_keys"):
+        keys.setdefault((s, i), set()).add((kind, key))
+    return clusters, keys
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_linking_in_batches_equals_linking_everything(seed: int, tmp_path: Path) -> None:
+    rng = random.Random(seed)
+    refs = [(f"m{rng.randrange(4)}", f"oai:{i}") for i in range(40)]
+    current: dict[RecordRef, dict[str, Any]] = {}
+    store = Store(tmp_path / "index.db")
+    try:
+        for _step in range(8):
+            for ref in rng.sample(refs, rng.randrange(1, 16)):
+                current[ref] = _random_record(rng)
+                _save(store, ref, current[ref])
+            if rng.random() < 0.2:
+                store.mark_all_for_linking()
+            link_index(store, batch=rng.randrange(1, 8), max_key_records=CAP)
+
+            keys = {ref: _keys(record) for ref, record in current.items()}
+            expected = link_records(keys.items(), max_key_records=CAP)
+            clusters, stored_keys = _stored(store)
+            assert clusters == {
+                ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None)
+                for ref in current
+            }
+            assert stored_keys == {ref: set(k) for ref, k in keys.items() if k}
+            assert store.db.execute("SELECT count(*) FROM link_queue").fetchone() == (0,)
+    finally:
+        store.close()
+
+
+def test_a_record_whose_shared_doi_changed_is_unlinked_and_so_is_its_partner(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "index.db")
+    one, other = ("nlc", "oai:1"), ("ncl", "oai:2")
+    shared = {"deleted": False, "creators": [], "year": None}
+    try:
+        _save(store, one, {**shared, "title": "A", "identifier": ["https://doi.org/10.9/x"]})
+        _save(store, other, {**shared, "title": "B", "identifier": ["https://doi.org/10.9/x"]})
+        assert link_index(store).clusters == 1
+        clusters, _ = _stored(store)
+        assert clusters[one] == clusters[other] != (None, None)
+
+        # Now the first record's DOI is its own: both keys it holds are held by nobody else.
+        _save(store, one, {**shared, "title": "A", "identifier": ["https://doi.org/10.9/y"]})
+        link_index(store)
+        clusters, keys = _stored(store)
+        assert clusters == {one: (None, None), other: (None, None)}
+        assert keys == {one: {("doi", "10.9/y")}, other: {("doi", "10.9/x")}}
+    finally:
+        store.close()
