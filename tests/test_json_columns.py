@@ -15,7 +15,7 @@ from harvester.store.index import _json
 
 _reference = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-_text = st.text(st.characters(exclude_categories=("Cs",)))  # XML carries no lone surrogates
+_text = st.text(st.characters(exclude_categories=["Cs"]))  # XML carries no lone surrogates
 _values = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | _text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
