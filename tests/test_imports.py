@@ -57,7 +57,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "export.run": ({"models", "errors", "store"}, set()),
     # The client adapter: protocol (client), HTTP (transport), parsing (xmlsafe).
     "oai": ({"models", "errors", "normalise", "__init__"}, {"sickle", "lxml", "requests"}),
-    "store": ({"models", "errors", "normalise"}, {"sqlite_utils"}),
+    "store": ({"models", "errors", "normalise"}, {"sqlite_utils", "orjson"}),
     "harvest": ({"models", "errors", "oai", "normalise", "store", "link"}, set()),
     "demo": ({"models"}, {"lxml"}),
     # The server: OAI-PMH provider and the reader's web page, over a read-only store. `make_app`
