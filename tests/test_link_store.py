@@ -90,9 +90,10 @@ def test_linking_in_batches_equals_linking_everything(seed: int, tmp_path: Path)
             for ref in rng.sample(refs, rng.randrange(1, 16)):
                 current[ref] = _random_record(rng)
                 _save(store, ref, current[ref])
-            if rng.random() < 0.2:
+            full = rng.random() < 0.3
+            if full:
                 store.mark_all_for_linking()
-            link_index(store, batch=rng.randrange(1, 8), max_key_records=CAP)
+            link_index(store, batch=rng.randrange(1, 8), full=full, max_key_records=CAP)
 
             keys = {ref: _keys(record) for ref, record in current.items()}
             expected = link_records(keys.items(), max_key_records=CAP)
@@ -126,5 +127,27 @@ def test_a_record_whose_shared_doi_changed_is_unlinked_and_so_is_its_partner(
         clusters, keys = _stored(store)
         assert clusters == {one: (None, None), other: (None, None)}
         assert keys == {one: {("doi", "10.9/y")}, other: {("doi", "10.9/x")}}
+    finally:
+        store.close()
+
+
+def test_full_linking_recomputes_clusters_whose_keys_did_not_change(tmp_path: Path) -> None:
+    store = Store(tmp_path / "index.db")
+    refs = [("nlc", "oai:1"), ("ncl", "oai:2"), ("nlk", "oai:3")]
+    record = {"deleted": False, "title": "A", "creators": [], "year": None}
+    try:
+        for ref in refs:
+            _save(store, ref, {**record, "identifier": ["https://doi.org/10.9/x"]})
+        link_index(store, batch=1)
+        linked, _ = _stored(store)
+        assert len(set(linked.values())) == 1
+        # A cluster id from other rules: a plain run re-keys only what changed ...
+        store.db.execute("UPDATE records SET cluster_id = 'stale'")
+        store.db.execute("INSERT INTO link_queue VALUES ('ncl', 'oai:2')")
+        assert link_index(store).rekeyed == 1
+        # ... the full run recomputes every cluster, whether or not its keys changed.
+        store.mark_all_for_linking()
+        assert link_index(store, batch=1, full=True).rekeyed == 3
+        assert _stored(store)[0] == linked
     finally:
         store.close()

@@ -248,7 +248,7 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
                 store.mark_all_for_linking()
             from harvester.link.run import link_index
 
-            result = link_index(store)
+            result = link_index(store, full=full)
     click.echo(
         f"{result.rekeyed:,} records re-keyed; {result.clusters:,} clusters formed or changed"
     )

@@ -557,6 +557,14 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
+    def pending_links_of(self, refs: Collection[links.Ref]) -> list[dict[str, Any]]:
+        """The given records, decoded as `pending_links` gives them."""
+        return links.pending_of(self.db, refs)
+
+    def queued(self, refs: Collection[links.Ref]) -> set[links.Ref]:
+        """Those of the given records that wait to be linked."""
+        return links.queued(self.db, refs)
+
     def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         """The stored keys of the records that have any, in one query per few hundred."""
         return links.keys_of(self.db, refs)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 import sqlite_utils
@@ -22,6 +22,12 @@ class ClusterLike(Protocol):
     def reason(self) -> str: ...
 
 
+_PENDING_COLUMNS = (
+    "r.source, r.identifier, deleted, title, titles, creators, year, "
+    "json_extract(dc, '$.identifier'), cluster_id, cluster_reason"
+)
+
+
 def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     """Records added, changed or re-normalised since they were last linked.
 
@@ -30,13 +36,45 @@ def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     use the record's own identifiers only. `cluster` is the record's stored cluster id and
     reason, so that saving writes only those that change.
     """
-    cursor = db.execute(
-        "SELECT r.source, r.identifier, deleted, title, titles, creators, year, "
-        "json_extract(dc, '$.identifier'), cluster_id, cluster_reason "
-        f"FROM {LINK_QUEUE} q JOIN records r "
-        "ON r.source = q.source AND r.identifier = q.identifier LIMIT ?",
-        [limit],
+    return _decode(
+        db.execute(
+            f"SELECT {_PENDING_COLUMNS} FROM {LINK_QUEUE} q JOIN records r "
+            "ON r.source = q.source AND r.identifier = q.identifier LIMIT ?",
+            [limit],
+        )
     )
+
+
+def pending_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> list[dict[str, Any]]:
+    """The given queued records, as `pending` gives them."""
+    rows = []
+    for values, params in _in_chunks(refs):
+        rows += _decode(
+            db.execute(
+                f"SELECT {_PENDING_COLUMNS} FROM records r "
+                f"WHERE (r.source, r.identifier) IN ({values})",
+                params,
+            )
+        )
+    return rows
+
+
+def queued(db: sqlite_utils.Database, refs: Collection[Ref]) -> set[Ref]:
+    """Those of the given records that wait in the queue."""
+    found: set[Ref] = set()
+    for values, params in _in_chunks(refs):
+        found.update(
+            (source, identifier)
+            for source, identifier in db.execute(
+                f"SELECT source, identifier FROM {LINK_QUEUE} "
+                f"WHERE (source, identifier) IN ({values})",
+                params,
+            )
+        )
+    return found
+
+
+def _decode(cursor: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     rows = []
     for source, identifier, deleted, title, titles, creators, year, own, *cluster in cursor:
         rows.append(
