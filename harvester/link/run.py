@@ -27,7 +27,7 @@ class LinkResult:
 # applied: `harvester link` of 100,000 records peaked at 97 MB with 5,000 per batch, 45 MB
 # with 500, and took no longer (24.7 s and 22.2 s).
 LINK_BATCH = 500
-# `--full` takes at most this many times a batch's records from the clusters it forms.
+# `--full` takes into a batch the records of the works it links, up to this many times its size.
 EXPAND_LIMIT = 20
 
 
@@ -43,34 +43,75 @@ def link_index(
     A record whose keys came out as stored leaves the key graph as it was, so every cluster
     stays as stored: it is only taken off the queue (most records a harvest rewrites). `full`
     recomputes the cluster of every queued record instead (`harvester link --full`, after the
-    rules changed), and takes the queued records of each cluster it forms into the same batch,
-    so that a cluster is formed once rather than once for each of its members.
+    rules changed); see `_link_all`.
     """
-    rekeyed = affected = 0
-    touched: set[str] = set()
+    if full:
+        return _link_all(store, batch, max_key_records)
+    result = _Tally()
     while rows := store.pending_links(batch):
         current, changes = _decode(rows)
         old_keys = store.match_keys_of(list(changes))
-        if not full:
-            relinked = {
-                ref: keys
-                for ref, keys in changes.items()
-                if set(keys) != set(old_keys.get(ref, ()))
-            }
-        else:
-            relinked = changes
+        relinked = {
+            ref: keys for ref, keys in changes.items() if set(keys) != set(old_keys.get(ref, ()))
+        }
         clusters = relink(relinked, store, max_key_records=max_key_records, old_keys=old_keys)
-        if full and (more := store.pending_links_of(_queued_others(store, clusters, changes))):
-            extra_current, extra = _decode(more)
-            current.update(extra_current)
-            changes.update(extra)
-            old_keys = {**old_keys, **store.match_keys_of(list(extra))}
-            clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
         store.save_links(changes, old_keys, clusters, current)
-        rekeyed += len(changes)
-        affected += len(clusters)
-        touched.update(c.cluster_id for c in clusters.values() if c is not None)
-    return LinkResult(rekeyed=rekeyed, affected=affected, clusters=len(touched))
+        result.add(changes, clusters)
+    return result.total()
+
+
+def _link_all(store: Store, batch: int, max_key_records: int) -> LinkResult:
+    """Key every queued record first, then link them, the queued records of a work together.
+
+    The members of one work sit far apart in the queue (one per member library); linked in
+    queue order, each batch would form again the clusters the earlier ones formed, ten times
+    over for a work held by ten members. The new keys wait in a temporary table; the queue is
+    emptied only as clusters are saved, so an interrupted run leaves the rest queued.
+    """
+    result = _Tally()
+    with store.staged_keys():
+        after: RecordRef | None = None
+        while rows := store.pending_links_after(after, batch):
+            after = (rows[-1]["source"], rows[-1]["identifier"])
+            store.stage_keys(_decode(rows)[1])
+        while refs := store.queued_links(batch):
+            changes = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
+            old_keys = store.match_keys_of(list(changes))
+            clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
+            store.save_links(changes, old_keys, clusters, {})
+            store.unstage_keys(list(changes))
+            result.add(changes, clusters)
+    return result.total()
+
+
+def _with_their_works(
+    store: Store, refs: list[RecordRef], most: int, max_key_records: int
+) -> dict[RecordRef, list[MatchKey]]:
+    """The staged keys of `refs` and of the staged records that share keys with them, up to
+    about `most` records (keys held by more than `max_key_records` link nothing: not followed)."""
+    changes: dict[RecordRef, list[MatchKey]] = {ref: [] for ref in refs}
+    changes.update(store.staged_keys_of(refs))
+    frontier = set(changes)
+    while frontier and len(changes) < most:
+        keys = {key for ref in frontier for key in changes[ref]}
+        sharing = store.staged_sharing(keys, max_key_records + 1)
+        frontier = {ref for found in sharing.values() for ref in found if ref not in changes}
+        changes.update(store.staged_keys_of(frontier))
+    return changes
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.rekeyed = self.affected = 0
+        self.touched: set[str] = set()
+
+    def add(self, changes: Mapping[RecordRef, Any], clusters: Mapping[RecordRef, Any]) -> None:
+        self.rekeyed += len(changes)
+        self.affected += len(clusters)
+        self.touched.update(c.cluster_id for c in clusters.values() if c is not None)
+
+    def total(self) -> LinkResult:
+        return LinkResult(rekeyed=self.rekeyed, affected=self.affected, clusters=len(self.touched))
 
 
 def _decode(
@@ -79,14 +120,6 @@ def _decode(
     """The stored cluster of each pending record and its keys now."""
     current = {(r["source"], r["identifier"]): r.pop("cluster") for r in rows}
     return current, {(r["source"], r["identifier"]): _keys(r) for r in rows}
-
-
-def _queued_others(
-    store: Store, clusters: Mapping[RecordRef, Any], changes: Mapping[RecordRef, Any]
-) -> list[RecordRef]:
-    """Records of the formed clusters, not in this batch, that wait in the queue (a bounded few)."""
-    others = [ref for ref, cluster in clusters.items() if cluster and ref not in changes]
-    return sorted(store.queued(others))[: EXPAND_LIMIT * len(changes)]
 
 
 def _keys(row: dict[str, Any]) -> list[MatchKey]:

@@ -557,13 +557,41 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
-    def pending_links_of(self, refs: Collection[links.Ref]) -> list[dict[str, Any]]:
-        """The given records, decoded as `pending_links` gives them."""
-        return links.pending_of(self.db, refs)
+    def pending_links_after(self, after: links.Ref | None, limit: int) -> list[dict[str, Any]]:
+        """Queued records after `after` in key order, decoded; they stay queued."""
+        return links.pending_after(self.db, after, limit)
 
-    def queued(self, refs: Collection[links.Ref]) -> set[links.Ref]:
-        """Those of the given records that wait to be linked."""
-        return links.queued(self.db, refs)
+    def queued_links(self, limit: int) -> list[links.Ref]:
+        """The first `limit` records waiting to be linked."""
+        return links.queued_refs(self.db, limit)
+
+    @contextlib.contextmanager
+    def staged_keys(self) -> Iterator[None]:
+        """A temporary table of the new keys of queued records, for `link --full`."""
+        links.stage_begin(self.db)
+        try:
+            yield
+        finally:
+            links.stage_end(self.db)
+
+    def stage_keys(self, changes: Mapping[links.Ref, Sequence[links.Key]]) -> None:
+        with self.transaction():
+            links.stage(self.db, changes)
+
+    def unstage_keys(self, refs: Collection[links.Ref]) -> None:
+        with self.transaction():
+            links.unstage(self.db, refs)
+
+    def staged_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
+        return links.keys_of(self.db, refs, links.STAGED)
+
+    def staged_sharing(
+        self, keys: Collection[links.Key], limit: int
+    ) -> dict[links.Key, list[links.Ref]]:
+        """The staged records of each key held by fewer than `limit` of them."""
+        counts = links.count_sharing(self.db, keys, limit, links.STAGED)
+        few = [key for key, count in counts.items() if count < limit]
+        return links.records_sharing(self.db, few, links.STAGED)
 
     def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         """The stored keys of the records that have any, in one query per few hundred."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
+import orjson
 import sqlite_utils
 
 from harvester.store.schema import LINK_QUEUE
@@ -45,33 +45,58 @@ def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     )
 
 
-def pending_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> list[dict[str, Any]]:
-    """The given queued records, as `pending` gives them."""
-    rows = []
-    for values, params in _in_chunks(refs):
-        rows += _decode(
-            db.execute(
-                f"SELECT {_PENDING_COLUMNS} FROM records r "
-                f"WHERE (r.source, r.identifier) IN ({values})",
-                params,
-            )
+def pending_after(db: sqlite_utils.Database, after: Ref | None, limit: int) -> list[dict[str, Any]]:
+    """Queued records in key order after `after`, as `pending` gives them; the queue stays."""
+    where, params = ("WHERE (q.source, q.identifier) > (?, ?) ", list(after)) if after else ("", [])
+    return _decode(
+        db.execute(
+            f"SELECT {_PENDING_COLUMNS} FROM {LINK_QUEUE} q JOIN records r "
+            f"ON r.source = q.source AND r.identifier = q.identifier {where}"
+            "ORDER BY q.source, q.identifier LIMIT ?",
+            [*params, limit],
         )
-    return rows
+    )
 
 
-def queued(db: sqlite_utils.Database, refs: Collection[Ref]) -> set[Ref]:
-    """Those of the given records that wait in the queue."""
-    found: set[Ref] = set()
-    for values, params in _in_chunks(refs):
-        found.update(
-            (source, identifier)
-            for source, identifier in db.execute(
-                f"SELECT source, identifier FROM {LINK_QUEUE} "
-                f"WHERE (source, identifier) IN ({values})",
-                params,
-            )
+def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
+    """The first `limit` records of the queue."""
+    return [
+        (source, identifier)
+        for source, identifier in db.execute(
+            f"SELECT source, identifier FROM {LINK_QUEUE} LIMIT ?", [limit]
         )
-    return found
+    ]
+
+
+# `link --full` keys every queued record first, into this connection's own temporary table,
+# so that it can link the records of one work together whatever their places in the queue.
+STAGED = "temp.link_staged_keys"
+
+
+def stage_begin(db: sqlite_utils.Database) -> None:
+    db.execute(
+        f"CREATE TABLE IF NOT EXISTS {STAGED} "
+        "(source TEXT NOT NULL, identifier TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL)"
+    )
+    db.execute(f"DELETE FROM {STAGED}")
+    db.execute(f"CREATE INDEX IF NOT EXISTS {STAGED}_ref ON link_staged_keys (source, identifier)")
+    db.execute(f"CREATE INDEX IF NOT EXISTS {STAGED}_key ON link_staged_keys (kind, key)")
+
+
+def stage_end(db: sqlite_utils.Database) -> None:
+    db.execute(f"DROP TABLE IF EXISTS {STAGED}")
+
+
+def stage(db: sqlite_utils.Database, changes: Mapping[Ref, Sequence[Key]]) -> None:
+    db.conn.executemany(
+        f"INSERT INTO {STAGED} VALUES (?, ?, ?, ?)",
+        [(*ref, kind, key) for ref, keys in changes.items() for kind, key in keys],
+    )
+
+
+def unstage(db: sqlite_utils.Database, refs: Collection[Ref]) -> None:
+    for values, params in _in_chunks(refs):
+        db.execute(f"DELETE FROM {STAGED} WHERE (source, identifier) IN ({values})", params)
 
 
 def _decode(cursor: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
@@ -83,10 +108,10 @@ def _decode(cursor: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
                 "identifier": identifier,
                 "deleted": bool(deleted),
                 "title": title,
-                "titles": json.loads(titles or "[]"),
-                "creators": json.loads(creators or "[]"),
+                "titles": orjson.loads(titles or "[]"),
+                "creators": orjson.loads(creators or "[]"),
                 "year": year,
-                "dc": {"identifier": json.loads(own)} if own else {},
+                "dc": {"identifier": orjson.loads(own)} if own else {},
                 "cluster": tuple(cluster),
             }
         )
@@ -115,12 +140,14 @@ def _in_chunks(pairs: Collection[tuple[str, str]]) -> Iterator[tuple[str, list[s
         )
 
 
-def keys_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, list[Key]]:
+def keys_of(
+    db: sqlite_utils.Database, refs: Collection[Ref], table: str = "match_keys"
+) -> dict[Ref, list[Key]]:
     """The stored keys of each record that has any."""
     found: dict[Ref, list[Key]] = {}
     for values, params in _in_chunks(refs):
         for source, identifier, kind, key in db.execute(
-            "SELECT source, identifier, kind, key FROM match_keys "
+            f"SELECT source, identifier, kind, key FROM {table} "
             f"WHERE (source, identifier) IN ({values})",
             params,
         ):
@@ -128,12 +155,14 @@ def keys_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, list[
     return found
 
 
-def count_sharing(db: sqlite_utils.Database, keys: Collection[Key], limit: int) -> dict[Key, int]:
+def count_sharing(
+    db: sqlite_utils.Database, keys: Collection[Key], limit: int, table: str = "match_keys"
+) -> dict[Key, int]:
     """How many records have each key, counted up to `limit` (a common key costs no more)."""
     found: dict[Key, int] = {}
     for values, params in _in_chunks(keys):
         for kind, key, count in db.execute(
-            "SELECT v.column1, v.column2, (SELECT count(*) FROM (SELECT 1 FROM match_keys m "
+            f"SELECT v.column1, v.column2, (SELECT count(*) FROM (SELECT 1 FROM {table} m "
             f"WHERE m.kind = v.column1 AND m.key = v.column2 LIMIT ?)) FROM ({values}) v",
             [limit, *params],
         ):
@@ -142,12 +171,14 @@ def count_sharing(db: sqlite_utils.Database, keys: Collection[Key], limit: int) 
     return found
 
 
-def records_sharing(db: sqlite_utils.Database, keys: Collection[Key]) -> dict[Key, list[Ref]]:
+def records_sharing(
+    db: sqlite_utils.Database, keys: Collection[Key], table: str = "match_keys"
+) -> dict[Key, list[Ref]]:
     """Every record having each key (asked only for keys counted few)."""
     found: dict[Key, list[Ref]] = {}
     for values, params in _in_chunks(keys):
         for kind, key, source, identifier in db.execute(
-            f"SELECT kind, key, source, identifier FROM match_keys WHERE (kind, key) IN ({values})",
+            f"SELECT kind, key, source, identifier FROM {table} WHERE (kind, key) IN ({values})",
             params,
         ):
             found.setdefault((kind, key), []).append((source, identifier))
