@@ -19,7 +19,7 @@ from harvester.models import Settings
 from harvester.store import Store
 from harvester.store.reads import SearchFilters
 from harvester.store.schema import migrations
-from harvester.store.search import search
+from harvester.store.search import search, search_page
 
 CATALOGUE = [
     (
@@ -514,5 +514,64 @@ def test_an_index_with_the_whole_text_trigram_index_gets_the_substring_index(tmp
         assert found(store, "อยุธยา") == ["th"]
         assert found(store, "خوارزمی") == ["fa"]  # inside the word, after the article
         assert_indexes_match_records(store)
+    finally:
+        store.close()
+
+
+LISTED_QUERIES = [
+    "silk",
+    "silk road",
+    "manuscripts",
+    "asia",  # in a description only
+    "敦煌",
+    "敦煌 manuscripts",
+    "อยุธยา",
+    "کتاب",  # Arabic script: words, then inside words
+    "Samarkand",  # romanised tier
+    "государство",  # stem tier
+    "hansen silk",
+]
+
+
+@pytest.mark.parametrize("query", LISTED_QUERIES)
+def test_a_query_too_common_to_rank_finds_the_same_records(
+    index: Store, monkeypatch: pytest.MonkeyPatch, query: str
+):
+    import harvester.store.search as searching
+
+    ranked = found(index, query)
+    filtered = found(index, query, year_to=2005)
+    monkeypatch.setattr(searching, "BM25_MATCHES", 0)  # every term counts as common
+    assert sorted(found(index, query)) == sorted(ranked)
+    assert sorted(found(index, query, year_to=2005)) == sorted(filtered)
+
+
+def test_a_query_too_common_to_rank_lists_title_matches_first_and_pages(
+    server: DevServer, settings: Settings, clock: Clock, monkeypatch: pytest.MonkeyPatch
+):
+    import harvester.store.search as searching
+
+    catalogue = [
+        ("c1", dict(title="Atlas of Central Asia", description="Caravan routes and cities")),
+        ("c2", dict(title="Caravan cities", date="1990")),
+        ("c3", dict(title="Caravanserais of Iran", date="2001")),
+        ("c4", dict(title="Oasis towns", subject="Caravan trade")),
+    ]
+    records = [
+        ServedRecord(f"oai:lib:{key}", "2024-01-01T00:00:00Z", dc_metadata(**fields))
+        for key, fields in catalogue
+    ]
+    harvest_all(settings, [source_for(server, repository("lib", records, clock))], HarvestOptions())
+    store = Store(settings.database)
+    try:
+        monkeypatch.setattr(searching, "BM25_MATCHES", 0)  # every term counts as common
+        listed = found(store, "caravan")
+        assert listed[:2] == ["c2", "c3"]  # in the title (c3 by its prefix), in index order
+        assert sorted(listed[2:]) == ["c1", "c4"]
+        hits = search_page(store.db, "caravan", SearchFilters(), limit=1, offset=1)
+        assert [h["identifier"] for h in hits.hits] == ["oai:lib:c3"]
+        assert hits.total == 4
+        assert all(h["score"] == 0.0 for h in search(store.db, "caravan", SearchFilters()))
+        assert found(store, "caravan", year_from=2000) == ["c3"]  # filters before the limit
     finally:
         store.close()

@@ -44,6 +44,11 @@ TRIGRAM = 3  # the trigram tokenizer cannot match fewer characters
 # bm25 is computed for every match before sorting; a common term matches a large share of a big
 # index. Ranking the first matches only keeps the answer under 100 ms at a million records.
 RANKED_MATCHES = 2000
+# bm25 weighs each phrase of the query by how many records hold it, and counts them by reading
+# the phrase's every match: 200 ms for a word in 300,000 records of a million, however few are
+# ranked. A query with a term matched more often than this is listed instead: records with
+# the words in their title first, then the others, each group in index order.
+BM25_MATCHES = 5000
 # Weights of records_search's columns in bm25: title, creators, subjects, descriptions, stems,
 # romanised.
 _WEIGHTS = "4.0, 2.0, 2.0, 1.0, 2.0, 2.0"
@@ -87,25 +92,29 @@ def search_page(
     want = offset + limit
     cap = RANKED_MATCHES if want <= RANKED_MATCHES else None
     if indexed:
-        plan = _tier_matches([_TermMatch.of(term) for term in indexed])
+        matches = [_TermMatch.of(term) for term in indexed]
+        plan = _tier_matches(matches)
         within = " AND ".join(map(_quoted, substrings)) if substrings else None
-        ranked, every_tier = _ranked_tiers(db, plan, filters, cap, within, short, want)
-        if len(ranked) < want and cap is not None:
+        listed = want if _common(db, SEARCH_TABLE, [m.alternatives for m in matches]) else None
+        ranked, every_tier = _ranked_tiers(db, plan, filters, cap, within, short, want, listed)
+        if len(ranked) < want and cap is not None and listed is None:
             ranked, every_tier = _ranked_tiers(db, plan, filters, None, within, short, want)
         if every_tier and (cap is None or len(ranked) < min(cap, 100)):
             total, exact = len(ranked), True  # nothing was cut short
         else:
             total, exact = _total(db, plan, filters, within, short)
         if split.arabic and len(ranked) < want:
-            extra = _inside_words(db, indexed, filters, cap, {rowid for rowid, _, _ in ranked})
+            seen = {rowid for rowid, _, _ in ranked}
+            extra = _inside_words(db, indexed, filters, cap, seen, want)
             ranked += extra
             total += len(extra)
         elif split.arabic:  # a full page: matches inside words are left uncounted
             exact = False
     elif not short:
         match = " AND ".join(map(_quoted, substrings))
-        scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, ())
-        if len(scored) < want and cap is not None:
+        listed = want if _common(db, TRIGRAM_TABLE, list(map(_quoted, substrings))) else None
+        scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, (), listed)
+        if len(scored) < want and cap is not None and listed is None:
             scored = _ranked(db, TRIGRAM_TABLE, "", match, filters, None, None, ())
         ranked = [(rowid, score, "exact") for rowid, score in scored]
         total, exact = len(ranked), cap is None or len(ranked) < cap
@@ -287,6 +296,11 @@ class _TermMatch:
             romanised = f"{{title creators}} : {_prefix(latin)}" if latin else ""
         return cls(exact, stem, romanised)
 
+    @property
+    def alternatives(self) -> str:
+        """Every phrase this term may match, in any tier."""
+        return " OR ".join(part for part in (self.exact, self.stem, self.romanised) if part)
+
 
 def _tier_matches(terms: Sequence[_TermMatch]) -> _Plan:
     """(tier, FTS5 query) for each tier that can add matches, in rank order, and their union."""
@@ -298,10 +312,7 @@ def _tier_matches(terms: Sequence[_TermMatch]) -> _Plan:
         with_stems = " AND ".join(f"({t.exact}{f' OR {t.stem}' if t.stem else ''})" for t in terms)
         plan.append(("stem", f"({with_stems}) NOT ({exact})"))
     if any(t.romanised for t in terms):
-        alternatives = [
-            " OR ".join(part for part in (t.exact, t.stem, t.romanised) if part) for t in terms
-        ]
-        everything = " AND ".join(f"({a})" for a in alternatives)
+        everything = " AND ".join(f"({t.alternatives})" for t in terms)
         plan.append(("romanised", f"({everything}) NOT ({with_stems})"))
     else:
         everything = with_stems
@@ -324,12 +335,14 @@ def _inside_words(
     filters: SearchFilters,
     cap: int | None,
     seen: set[int],
+    want: int,
 ) -> Ranked:
     """Arabic-script terms inside words, as catalogued (الکتاب, شمس‌الدین, کتابخانه): Arabic
     and Persian attach the article, conjunctions and prepositions to the noun and write
     compounds solid, so after the folded words come substring matches of the trigram index."""
     match = " AND ".join(map(_quoted, terms))
-    rows = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, ())
+    listed = want + len(seen) if _common(db, TRIGRAM_TABLE, list(map(_quoted, terms))) else None
+    rows = _ranked(db, TRIGRAM_TABLE, "", match, filters, cap, None, (), listed)
     return [(rowid, score, "substring") for rowid, score in rows if rowid not in seen]
 
 
@@ -346,6 +359,7 @@ def _ranked_tiers(
     within: str | None,
     like: Sequence[str],
     want: int,
+    listed: int | None = None,
 ) -> tuple[Ranked, bool]:
     """The tiers' hits in order, and whether every tier was read: once the page is full, the
     lower tiers cannot reach it (the total is then counted, not listed)."""
@@ -353,7 +367,7 @@ def _ranked_tiers(
     for number, (tier, match) in enumerate(plan.tiers):
         if len(ranked) >= want:
             return ranked, number == len(plan.tiers)
-        rows = _ranked(db, SEARCH_TABLE, _WEIGHTS, match, filters, cap, within, like)
+        rows = _ranked(db, SEARCH_TABLE, _WEIGHTS, match, filters, cap, within, like, listed)
         ranked += [(rowid, score, tier) for rowid, score in rows]
     return ranked, True
 
@@ -367,11 +381,14 @@ def _ranked(
     cap: int | None,
     within: str | None,
     like: Sequence[str],
+    listed: int | None = None,
 ) -> list[tuple[int, float]]:
     """(rowid, score) of the matches, best first: the first `cap` matches ranked, or all.
 
     `within` is a trigram match the records must also satisfy, `like` short terms they must
     contain (both are checked before the cap counts a match, or after it, like the filters).
+    With `listed`, the first `listed` matches instead, unranked (score 0): title matches
+    first (see BM25_MATCHES).
     """
     where, params = _filter_sql(filters)
     args: list[Any] = [match]
@@ -383,13 +400,15 @@ def _ranked(
             f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
         )
         args.append(within)
+    if like:
+        where += " AND " + _like_anywhere(len(like))
+        params = [*params, *_like_patterns(like, 4)]
+    if listed is not None:
+        return _listed(db, table, args, restrict, where, params, listed)
     capped = ""
     if cap is not None:
         capped = "LIMIT ?"
         args.append(cap)
-    if like:
-        where += " AND " + _like_anywhere(len(like))
-        params = [*params, *_like_patterns(like, 4)]
     bm25 = f"bm25({table}, {weights})" if weights else f"bm25({table})"
     # Both indexes hold live records only (a tombstone's text is emptied), so without filters
     # the records table is not read at all: 2,000 rows joined cost more than the search.
@@ -402,6 +421,62 @@ def _ranked(
     if not join:
         params = []
     return [(rowid, score) for rowid, score in db.execute(sql, [*args, *params])]
+
+
+def _listed(
+    db: sqlite_utils.Database,
+    table: str,
+    args: list[Any],
+    restrict: str,
+    where: str,
+    params: list[Any],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The first `limit` matches the filters keep, those with every term in the title first.
+
+    Nested column filters intersect in FTS5, so `title : (...)` keeps a phrase's matches in
+    the title only. Without ORDER BY, each query stops at its LIMIT.
+    """
+    match, rest = args[0], args[1:]
+    join = "" if where == _LIVE else f"JOIN records r ON r.rowid = m.rowid WHERE {where}"
+    sql = (
+        f"SELECT m.rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? {restrict}) AS m "
+        f"{join} LIMIT ?"
+    )
+
+    def first(expression: str, count: int) -> list[int]:
+        values = [expression, *rest, *(params if join else []), count]
+        return [rowid for (rowid,) in db.execute(sql, values)]
+
+    in_title = f"title : ({match})"
+    found = first(match, limit + 1)
+    if len(found) <= limit:  # every match: sort out the title ones by rowid look-ups
+        if not found:
+            return []
+        marks = ",".join("?" * len(found))
+        titled = {
+            rowid
+            for (rowid,) in db.execute(
+                f"SELECT rowid FROM {table} WHERE {table} MATCH ? AND rowid IN ({marks})",
+                [in_title, *found],
+            )
+        }
+        ordered = [r for r in found if r in titled] + [r for r in found if r not in titled]
+        return [(rowid, 0.0) for rowid in ordered]
+    listed = dict.fromkeys(first(in_title, limit), 0.0)
+    if len(listed) < limit:
+        for rowid in first(match, limit + len(listed)):
+            listed.setdefault(rowid, 0.0)
+    return list(listed.items())[:limit]
+
+
+def _common(db: sqlite_utils.Database, table: str, expressions: Sequence[str]) -> bool:
+    """Whether any of these FTS5 expressions has more than BM25_MATCHES matches."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH ? LIMIT ?)"
+    return any(
+        db.execute(sql, [expression, BM25_MATCHES + 1]).fetchone()[0] > BM25_MATCHES
+        for expression in expressions
+    )
 
 
 COUNT_LIMIT = 1000  # beyond this many matches the total is given as "at least"
