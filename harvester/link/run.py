@@ -74,12 +74,12 @@ def _link_all(store: Store, batch: int, max_key_records: int) -> LinkResult:
         while rows := store.pending_links_after(after, batch):
             after = (rows[-1]["source"], rows[-1]["identifier"])
             store.stage_keys(_decode(rows)[1])
+        store.staged_keys_indexed()
         while refs := store.queued_links(batch):
             changes = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
             old_keys = store.match_keys_of(list(changes))
             clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
             store.save_links(changes, old_keys, clusters, {})
-            store.unstage_keys(list(changes))
             result.add(changes, clusters)
     return result.total()
 

@@ -578,9 +578,8 @@ class Store:
         with self.transaction():
             links.stage(self.db, changes)
 
-    def unstage_keys(self, refs: Collection[links.Ref]) -> None:
-        with self.transaction():
-            links.unstage(self.db, refs)
+    def staged_keys_indexed(self) -> None:
+        links.stage_indexed(self.db)
 
     def staged_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         return links.keys_of(self.db, refs, links.STAGED)
@@ -588,10 +587,11 @@ class Store:
     def staged_sharing(
         self, keys: Collection[links.Key], limit: int
     ) -> dict[links.Key, list[links.Ref]]:
-        """The staged records of each key held by fewer than `limit` of them."""
+        """The still queued records of each key staged for 2 to `limit` - 1 records (a key
+        staged for one is the asking record's own)."""
         counts = links.count_sharing(self.db, keys, limit, links.STAGED)
-        few = [key for key, count in counts.items() if count < limit]
-        return links.records_sharing(self.db, few, links.STAGED)
+        few = [key for key, count in counts.items() if 1 < count < limit]
+        return links.queued_sharing(self.db, few)
 
     def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         """The stored keys of the records that have any, in one query per few hundred."""
