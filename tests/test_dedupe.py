@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlite_utils
 
 from harvester.link.clusters import Cluster, cluster_id_for, link_records, relink
 from harvester.link.keys import (
@@ -20,6 +22,7 @@ from harvester.link.keys import (
     match_keys,
     normalise_isbn,
 )
+from harvester.store import Store
 
 
 def record(
@@ -410,3 +413,30 @@ def test_incremental_relinking_equals_full_linking(seed: int) -> None:
             [(ref, keys) for ref, keys in current.items() if keys], max_key_records=cap
         )
         assert table.linked_state() == full
+
+
+def test_an_index_from_before_m011_keeps_its_link_keys(tmp_path: Path) -> None:
+    from harvester.store.schema import migrations
+
+    path = tmp_path / "old.db"
+    db = sqlite_utils.Database(path)
+    migrations.apply(db, stop_before="m011_narrower_link_keys")
+    db.execute(
+        "INSERT INTO match_keys (source, identifier, kind, key) VALUES "
+        "('a', 'oai:a:1', 'doi', '10.1/x'), ('b', 'oai:b:1', 'doi', '10.1/x')"
+    )
+    db.conn.commit()
+    db.close()
+    store = Store(path)
+    try:
+        schema = store.db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'match_keys'"
+        ).fetchone()[0]
+        assert "WITHOUT ROWID" in schema
+        shared = store.records_sharing([("doi", "10.1/x")])
+        assert sorted(shared[("doi", "10.1/x")]) == [("a", "oai:a:1"), ("b", "oai:b:1")]
+        indexes = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master")}
+        assert "idx_match_keys_kind_key" in indexes
+        assert "idx_records_changed_at" not in indexes  # the keyset index serves changed_at
+    finally:
+        store.close()

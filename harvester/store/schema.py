@@ -324,3 +324,28 @@ def m010_substring_index(db: sqlite_utils.Database) -> None:
         searchindex.create_substring_table(db)
         db.execute(f'DELETE FROM "{searchindex.SUBSTRING_TABLE}"')
     searchindex.rebuild_substrings(db, db.atomic)
+
+
+@migrations()
+def m011_narrower_link_keys(db: sqlite_utils.Database) -> None:
+    """match_keys without a rowid, and no second index on changed_at.
+
+    match_keys kept each key three times: in the table, in its primary key's index and in the
+    (kind, key) index, 770 bytes a library record. As a WITHOUT ROWID table the primary key
+    is the table. idx_records_changed_at repeats the first column of the keyset index
+    (changed_at, source, identifier), which answers every query on changed_at.
+    """
+    db.execute(
+        "CREATE TABLE match_keys_narrow (source TEXT NOT NULL, identifier TEXT NOT NULL, "
+        "kind TEXT NOT NULL, key TEXT NOT NULL, "
+        "PRIMARY KEY (source, identifier, kind, key)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO match_keys_narrow SELECT source, identifier, kind, key "
+        "FROM match_keys WHERE source IS NOT NULL AND identifier IS NOT NULL "
+        "AND kind IS NOT NULL AND key IS NOT NULL"
+    )
+    db.execute("DROP TABLE match_keys")
+    db.execute("ALTER TABLE match_keys_narrow RENAME TO match_keys")
+    db.execute('CREATE INDEX "idx_match_keys_kind_key" ON "match_keys" ("kind", "key")')
+    db.execute("DROP INDEX IF EXISTS idx_records_changed_at")
