@@ -94,7 +94,7 @@ def _db_bytes(db: Any) -> int:
 
 
 def bench(
-    records: int, baselines: list[str], repeat: int, shape: str, link: bool
+    records: int, baselines: list[str], repeat: int, shape: str, link: bool, variants: bool = True
 ) -> list[dict[str, Any]]:
     no_link = harvester_has("--no-link")
     pooled = harvester_has("--workers")
@@ -104,8 +104,9 @@ def bench(
         for _ in range(repeat):
             if link:
                 rows.append(harvest_ours(url, records, False, shape))
-            rows.append(harvest_ours(url, records, no_link, shape))
-            if pooled:
+            if variants or not link:
+                rows.append(harvest_ours(url, records, no_link, shape))
+            if pooled and variants:
                 rows.append(harvest_ours(url, records, no_link, shape, ("--workers", "1")))
             rows += [harvest_baseline(kind, url, records) for kind in baselines]
     best = {r["impl"]: r for r in sorted(rows, key=lambda r: -r["seconds"])}  # fastest wins
@@ -125,11 +126,18 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="runs of each; the best is kept")
     parser.add_argument("--shape", choices=tuple(PAGE_SIZES), default="synthetic")
     parser.add_argument("--no-link-run", action="store_true", help="skip the run with linking")
+    parser.add_argument(
+        "--no-variants",
+        action="store_true",
+        help="only the default harvest and the baselines (no --no-link, no --workers 1 runs)",
+    )
     args = parser.parse_args()
     baselines = [b for b in args.baselines.split(",") if b]
     for size in args.size or ["10k", "100k"]:
         records = SIZES[size]
-        rows = bench(records, baselines, args.repeat, args.shape, not args.no_link_run)
+        rows = bench(
+            records, baselines, args.repeat, args.shape, not args.no_link_run, not args.no_variants
+        )
         print(
             f"\n== ingest {size} ({records:,} {args.shape} records, "
             f"page size {PAGE_SIZES[args.shape]})"
