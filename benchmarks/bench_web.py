@@ -71,12 +71,21 @@ def build(source: Path, target: Path, copies: int) -> None:
         )
     with conn:
         conn.execute("UPDATE records SET source = 'member-0'")
+        # Link state names the member too: queue rows left under the old name would never be
+        # linked and would be stepped over by every batch of `harvester link`.
+        conn.execute("UPDATE OR IGNORE link_queue SET source = 'member-0'")
+        conn.execute("UPDATE OR IGNORE match_keys SET source = 'member-0'")
     for k in range(1, copies):
         with conn:
             conn.execute(
                 f"INSERT INTO records (source, identifier, {', '.join(rest)}) "
                 f"SELECT ?, identifier || ':{k}', {', '.join(rest)} FROM records "
                 "WHERE source = 'member-0'",
+                [f"member-{k}"],
+            )
+            conn.execute(  # a copy waits to be linked when its original does, as harvested
+                "INSERT OR IGNORE INTO link_queue (source, identifier) "
+                f"SELECT ?, identifier || ':{k}' FROM link_queue WHERE source = 'member-0'",
                 [f"member-{k}"],
             )
             # The search indexes are written by the harvester, not by triggers: copy the
