@@ -224,13 +224,20 @@ def apply(
     keys, `current` the (cluster id, reason) of those whose stored cluster the caller read.
     The caller holds a transaction, so keys and cluster ids never disagree.
     """
-    rekeyed = [ref for ref, keys in changes.items() if set(keys) != set(old_keys.get(ref, ()))]
+    removed: list[tuple[str, ...]] = []
+    added: list[tuple[str, ...]] = []
+    for ref, keys in changes.items():
+        new, old = set(keys), set(old_keys.get(ref, ()))
+        removed += sorted((*ref, *key) for key in old - new)
+        added += sorted((*ref, *key) for key in new - old)
+    # Only the keys that changed: a key rewritten as it was still dirties a page of each index.
     db.conn.executemany(
-        "DELETE FROM match_keys WHERE source = ? AND identifier = ?", [list(r) for r in rekeyed]
+        "DELETE FROM match_keys WHERE source = ? AND identifier = ? AND kind = ? AND key = ?",
+        removed,
     )
     db.conn.executemany(
         "INSERT OR IGNORE INTO match_keys (source, identifier, kind, key) VALUES (?, ?, ?, ?)",
-        [(*ref, kind, key) for ref in rekeyed for kind, key in changes[ref]],
+        added,
     )
     now = {ref: (c.cluster_id, c.reason) if c else (None, None) for ref, c in clusters.items()}
     known = {**_clusters_of(db, [ref for ref in now if ref not in current]), **current}
