@@ -62,11 +62,13 @@ class _SourceRun:
 
     @property
     def depth(self) -> int:
-        """Pages fetched ahead and written behind.
+        """Pages fetched ahead and written behind: one each way, whatever `--jobs` is.
 
-        One page each way when this source has the machine to itself. Sources harvested side
-        by side already keep both cores busy; there each works page by page, because every
-        page in flight holds its records several times over and memory would grow per job.
+        Memory does not grow per job: the page pool bounds the pages in flight across all
+        sources, and a page fetched ahead is one response body. Working page by page instead
+        made each source's next request wait for its write, and the writes of all sources
+        queue on one lock: eight latency-bound sources took 3.3 s against 1.9 s for one;
+        with a page ahead, 2.7 s.
         """
         return 1 if self.pipelined else 0
 
@@ -139,7 +141,7 @@ def harvest_all(
                     progress,
                     stop,
                     sleep,
-                    threads == 1,
+                    True,
                     pages,
                 )
                 for source in sources
