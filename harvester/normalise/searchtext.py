@@ -437,10 +437,20 @@ def search_row(
         index_form(" ; ".join(descriptions)) if descriptions else "",
         stem_text.strip(" ;"),
         latin.strip(" ;"),
-        (
-            substring_text([title]),
-            substring_text(creators),
-            substring_text(subjects),
-            substring_text(descriptions),
-        ),
+        substring_row(title, creators, subjects, descriptions),
+    )
+
+
+def substring_row(
+    title: str | None,
+    creators: Sequence[str],
+    subjects: Sequence[str],
+    descriptions: Sequence[str],
+) -> tuple[str, str, str, str]:
+    """The trigram index's columns for a record: its values matched as substrings."""
+    return (
+        substring_text([title or ""]),
+        substring_text(creators),
+        substring_text(subjects),
+        substring_text(descriptions),
     )

@@ -157,15 +157,9 @@ def keys_of(
     db: sqlite_utils.Database, refs: Collection[Ref], table: str = "match_keys"
 ) -> dict[Ref, list[Key]]:
     """The stored keys of each record that has any."""
-    found: dict[Ref, list[Key]] = {}
-    for values, params in _in_chunks(refs):
-        for source, identifier, kind, key in db.execute(
-            f"SELECT source, identifier, kind, key FROM {table} "
-            f"WHERE (source, identifier) IN ({values})",
-            params,
-        ):
-            found.setdefault((source, identifier), []).append((kind, key))
-    return found
+    return _grouped(
+        db, refs, f"SELECT source, identifier, kind, key FROM {table} WHERE (source, identifier) IN"
+    )
 
 
 def count_sharing(
@@ -188,13 +182,19 @@ def records_sharing(
     db: sqlite_utils.Database, keys: Collection[Key], table: str = "match_keys"
 ) -> dict[Key, list[Ref]]:
     """Every record having each key (asked only for keys counted few)."""
-    found: dict[Key, list[Ref]] = {}
-    for values, params in _in_chunks(keys):
-        for kind, key, source, identifier in db.execute(
-            f"SELECT kind, key, source, identifier FROM {table} WHERE (kind, key) IN ({values})",
-            params,
-        ):
-            found.setdefault((kind, key), []).append((source, identifier))
+    return _grouped(
+        db, keys, f"SELECT kind, key, source, identifier FROM {table} WHERE (kind, key) IN"
+    )
+
+
+def _grouped(
+    db: sqlite_utils.Database, pairs: Collection[tuple[str, str]], select: str
+) -> dict[tuple[str, str], list[tuple[str, str]]]:
+    """Rows of `select ... IN (pairs)` (four columns), the last two grouped by the first two."""
+    found: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for values, params in _in_chunks(pairs):
+        for a, b, c, d in db.execute(f"{select} ({values})", params):
+            found.setdefault((a, b), []).append((c, d))
     return found
 
 

@@ -147,16 +147,11 @@ def match_sql(query: str, filters: SearchFilters) -> tuple[str, list[Any]]:
         match = _tier_matches([_TermMatch.of(term) for term in split.indexed]).everything
     else:
         table, match = TRIGRAM_TABLE, " AND ".join(map(_quoted, split.substrings))
-    args: list[Any] = [match]
-    restrict = ""
-    if split.indexed and split.substrings:
-        restrict = (
-            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-        )
-        args.append(" AND ".join(map(_quoted, split.substrings)))
-    if split.indexed and split.short:
-        where += " AND " + _like_anywhere(len(split.short))
-        params = [*params, *_like_patterns(split.short, 4)]
+    restrict, restrict_args = "", list[Any]()
+    if split.indexed:  # the other terms narrow the word match
+        within = " AND ".join(map(_quoted, split.substrings)) if split.substrings else None
+        where, params, restrict, restrict_args = _narrowing(filters, within, split.short)
+    args: list[Any] = [match, *restrict_args]
     sql = (
         f"SELECT r.rowid FROM (SELECT rowid FROM {table} WHERE {table} MATCH ? {restrict}) AS m "
         f"JOIN records r ON r.rowid = m.rowid WHERE {where}"
@@ -346,6 +341,29 @@ def _inside_words(
     return [(rowid, score, "substring") for rowid, score in rows if rowid not in seen]
 
 
+def _narrowing(
+    filters: SearchFilters, within: str | None, like: Sequence[str], rowid: str = "rowid"
+) -> tuple[str, list[Any], str, list[Any]]:
+    """What every match query adds to its MATCH: (the WHERE over `records r` and its
+    parameters, the trigram restriction on the FTS table's `rowid` and its parameters).
+
+    `within` is a trigram match the records must also satisfy, `like` short terms they must
+    contain somewhere. `+rowid`: an expression, not a constraint the FTS table would evaluate
+    by running its MATCH once per rowid of the list; the list is built once and probed.
+    """
+    where, params = _filter_sql(filters)
+    restrict, restrict_args = "", list[Any]()
+    if within is not None:
+        restrict = (
+            f"AND +{rowid} IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
+        )
+        restrict_args = [within]
+    if like:
+        where += " AND " + _like_anywhere(len(like))
+        params = [*params, *_like_patterns(like, 4)]
+    return where, params, restrict, restrict_args
+
+
 # --- ranking -------------------------------------------------------------------------------------
 
 Ranked = list[tuple[int, float, str]]  # (records.rowid, bm25 score, tier)
@@ -390,19 +408,8 @@ def _ranked(
     With `listed`, the first `listed` matches instead, unranked (score 0): title matches
     first (see BM25_MATCHES).
     """
-    where, params = _filter_sql(filters)
-    args: list[Any] = [match]
-    restrict = ""
-    if within is not None:
-        # `+rowid`: an expression, not a constraint the FTS table would evaluate by running
-        # its MATCH once per rowid of the list; the list is built once and probed instead.
-        restrict = (
-            f"AND +rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-        )
-        args.append(within)
-    if like:
-        where += " AND " + _like_anywhere(len(like))
-        params = [*params, *_like_patterns(like, 4)]
+    where, params, restrict, restrict_args = _narrowing(filters, within, like)
+    args: list[Any] = [match, *restrict_args]
     if listed is not None:
         return _listed(db, table, args, restrict, where, params, listed)
     capped = ""
@@ -490,17 +497,8 @@ def _total(
     like: Sequence[str],
 ) -> tuple[int, bool]:
     """All matches of the query (every tier), counted up to COUNT_LIMIT."""
-    where, params = _filter_sql(filters)
-    args: list[Any] = [plan.everything]
-    restrict = ""
-    if within is not None:
-        restrict = (
-            f"AND +s.rowid IN (SELECT rowid FROM {TRIGRAM_TABLE} WHERE {TRIGRAM_TABLE} MATCH ?)"
-        )
-        args.append(within)
-    if like:
-        where += " AND " + _like_anywhere(len(like))
-        params = [*params, *_like_patterns(like, 4)]
+    where, params, restrict, restrict_args = _narrowing(filters, within, like, "s.rowid")
+    args: list[Any] = [plan.everything, *restrict_args]
     if where == _LIVE:
         join, params = "", []
     else:

@@ -18,8 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from harvester.normalise.searchtext import SEARCH_COLUMNS, SearchRow, search_row
-from harvester.normalise.unspaced import substring_text
+from harvester.normalise.searchtext import SEARCH_COLUMNS, SearchRow, search_row, substring_row
 
 SEARCH_TABLE = "records_search"
 SUBSTRING_TABLE = "records_substrings"
@@ -180,11 +179,11 @@ def rebuild_substrings(
         for rowid, deleted, title, creators, subjects, descriptions, _ in rows:
             if deleted:
                 continue
-            texts = (
-                substring_text([title or ""]),
-                substring_text(json.loads(creators or "[]")),
-                substring_text(json.loads(subjects or "[]")),
-                substring_text(json.loads(descriptions or "[]")),
+            texts = substring_row(
+                title,
+                json.loads(creators or "[]"),
+                json.loads(subjects or "[]"),
+                json.loads(descriptions or "[]"),
             )
             if any(texts):
                 values.append((rowid, *texts))
