@@ -67,8 +67,8 @@ def test_a_default_language_labels_only_titles_in_its_script(demo: Path):
 def test_the_demo_links_works_across_members(demo: Path):
     conn = sqlite3.connect(demo)
     clusters = conn.execute(
-        "SELECT cluster_reason, COUNT(DISTINCT source) FROM records "
-        "WHERE cluster_id IS NOT NULL GROUP BY cluster_id ORDER BY cluster_reason"
+        "SELECT cluster_reason, COUNT(DISTINCT source) FROM record_links "
+        "GROUP BY cluster_id ORDER BY cluster_reason"
     ).fetchall()
     conn.close()
     assert clusters == [("doi", 2), ("isbn", 2), ("title+creator+year", 2)]

@@ -48,9 +48,9 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     ),
     # Pure: keys and clusters know records, not where they are stored.
     "link": (set(), set()),
-    "link.keys": ({"models"}, set()),
+    "link.keys": ({"models", "normalise"}, set()),
     "link.clusters": ({"models"}, set()),
-    "link.run": ({"models", "errors", "normalise", "store"}, set()),
+    "link.run": ({"models", "errors", "store"}, set()),
     "export": (set(), set()),
     "export.writers": ({"models"}, {"lxml"}),
     "export.parquet": ({"models"}, {"pyarrow"}),

@@ -114,8 +114,11 @@ def clusters(settings: Settings) -> dict[str, tuple[str | None, str | None]]:
     store = Store(settings.database)
     try:
         return {
-            row["identifier"]: (row["cluster_id"], row["cluster_reason"])
-            for row in store.db.table("records").rows
+            identifier: (cluster_id, reason)
+            for identifier, cluster_id, reason in store.db.execute(
+                "SELECT identifier, cluster_id, cluster_reason "
+                "FROM records LEFT JOIN record_links USING (source, identifier)"
+            )
         }
     finally:
         store.close()

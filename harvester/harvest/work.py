@@ -1,4 +1,4 @@
-"""The pure part of a page's way: read its records, normalise them, build index rows.
+"""The pure part of a page's way: read its records, normalise and key them, build index rows.
 
 It runs in worker processes (see `pool`), so it takes and returns plain picklable data: the
 body in, rows out. Each record is read and normalised exactly once, here.
@@ -12,6 +12,7 @@ import threading
 import time
 
 from harvester import normalise
+from harvester.link.keys import record_keys
 from harvester.models import RawRecord, Record, Source
 from harvester.oai.client import read_body
 from harvester.store import PreparedPage, prepare_page
@@ -26,7 +27,11 @@ def to_record(source: Source, raw: RawRecord) -> Record:
 
 
 def prepare_records(source: Source, records: tuple[RawRecord, ...]) -> PreparedPage:
-    return prepare_page(source.name, [to_record(source, raw) for raw in records])
+    """The page's rows, with each record's match keys: keyed here, on every core, the link
+    step need not read the record back."""
+    prepared = [to_record(source, raw) for raw in records]
+    keys = {r.header.identifier: record_keys(r.fields, r.header.deleted) for r in prepared}
+    return prepare_page(source.name, prepared, keys)
 
 
 def prepare_body(source: Source, url: str, body: bytes) -> PreparedPage:

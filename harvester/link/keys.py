@@ -13,6 +13,8 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
+from harvester.normalise.identifiers import own_identifiers
+
 RecordRef = tuple[str, str]  # (source, identifier)
 MatchKey = tuple[str, str]  # (kind, value)
 
@@ -308,3 +310,15 @@ def match_keys(row: Mapping[str, Any]) -> list[MatchKey]:
     keys = _identifier_keys(row.get("identifiers") or {}, title)
     fuzzy = _fuzzy_key(row, title)
     return [*keys, fuzzy] if fuzzy else keys
+
+
+def record_keys(fields: Mapping[str, Any], deleted: bool) -> list[MatchKey]:
+    """The keys of a record from its normalised fields and raw `dc` values.
+
+    Only the record's own identifiers (dc:identifier) make keys: a DOI it merely cites is
+    another work. The page workers call this as they normalise a page; the link step for
+    records queued without keys.
+    """
+    if deleted:
+        return []
+    return match_keys({**fields, "identifiers": own_identifiers(fields.get("dc") or {})})

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harvester.link.clusters import relink
-from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, match_keys
-from harvester.normalise.identifiers import own_identifiers
+from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, record_keys
 from harvester.store import Store
 
 
@@ -117,12 +116,12 @@ class _Tally:
 def _decode(
     rows: list[dict[str, Any]],
 ) -> tuple[dict[RecordRef, tuple[Any, ...]], dict[RecordRef, list[MatchKey]]]:
-    """The stored cluster of each pending record and its keys now."""
+    """The stored cluster of each pending record and its keys now (as queued, or computed)."""
     current = {(r["source"], r["identifier"]): r.pop("cluster") for r in rows}
     return current, {(r["source"], r["identifier"]): _keys(r) for r in rows}
 
 
 def _keys(row: dict[str, Any]) -> list[MatchKey]:
-    # Link by the record's own identifiers only: a DOI it merely cites is another work.
-    own = own_identifiers(row.pop("dc") or {})
-    return match_keys({**row, "identifiers": own})
+    if (queued := row.get("keys")) is not None:
+        return queued  # type: ignore[no-any-return]
+    return record_keys(row, row["deleted"])

@@ -222,7 +222,11 @@ class Store:
             searchindex.write_rows(
                 self.db, [(rowid, page.search.get(identifier)) for identifier, rowid in rowids]
             )
-            links.enqueue(self.db, [(source, row[1]) for row in rows])
+            links.enqueue(
+                self.db,
+                [(source, row[1]) for row in rows],
+                [page.keys.get(row[1]) for row in rows],
+            )
             self._save_checkpoint(source, state_key, checkpoint, page.received, manual)
         return added, updated, deleted
 
@@ -544,7 +548,7 @@ class Store:
         """
         clauses, params = reads.export_where(selection)
         if merged:
-            clauses.append("cluster_id IS NULL")
+            clauses.append("cluster_id IS NULL")  # of records LEFT JOIN record_links
         return jsonlines.iter_lines(self.db, reads.where_sql(clauses), params, merged=merged)
 
     # linking ----------------------------------------------------------------------------
@@ -636,9 +640,15 @@ class PreparedPage:
     rows: dict[str, tuple[str, bool, tuple[Any, ...]]]  # identifier -> (hash, deleted, row)
     received: int
     search: dict[str, SearchRow | None] = field(default_factory=dict)  # identifier -> its row
+    keys: dict[str, str] = field(default_factory=dict)  # identifier -> its match keys, JSON
 
 
-def prepare_page(source: str, records: Sequence[Record]) -> PreparedPage:
+def prepare_page(
+    source: str,
+    records: Sequence[Record],
+    link_keys: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+) -> PreparedPage:
+    """The page's rows; `link_keys` (identifier -> match keys) go into the link queue with them."""
     now = utc_now_precise()
     rows = {}
     search = {}
@@ -647,7 +657,8 @@ def prepare_page(source: str, records: Sequence[Record]) -> PreparedPage:
         row = _record_row(source, record, digest, now)
         rows[record.header.identifier] = (digest, record.header.deleted, row)
         search[record.header.identifier] = searchindex.row_for(record.fields, record.header.deleted)
-    return PreparedPage(rows, len(records), search)
+    keys = {identifier: _json(list(k)) for identifier, k in (link_keys or {}).items()}
+    return PreparedPage(rows, len(records), search, keys)
 
 
 def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any, ...]:

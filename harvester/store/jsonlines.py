@@ -16,6 +16,7 @@ from typing import Any
 import sqlite_utils
 
 from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, NORMALISED_FIELDS
+from harvester.store.schema import RECORDS_WITH_LINKS
 
 # A merged row takes its single values from the first member where they are not empty.
 _FIRST_NON_EMPTY = frozenset({"title", "rights", "license"})
@@ -103,6 +104,9 @@ def iter_lines(
     merged: bool,
 ) -> Iterator[str]:
     """The JSON text of each row `where` selects, by source and identifier (no newline)."""
-    sql = f"SELECT {line_sql(merged=merged)} FROM records {where} ORDER BY source, identifier"
+    sql = (
+        f"SELECT {line_sql(merged=merged)} FROM {RECORDS_WITH_LINKS} {where} "
+        "ORDER BY source, identifier"
+    )
     for (line,) in db.conn.execute(sql, list(params)):
         yield line

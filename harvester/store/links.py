@@ -8,7 +8,7 @@ from typing import Any, Protocol
 import orjson
 import sqlite_utils
 
-from harvester.store.schema import LINK_QUEUE
+from harvester.store.schema import LINK_QUEUE, LINKS
 
 Ref = tuple[str, str]
 Key = tuple[str, str]
@@ -22,35 +22,70 @@ class ClusterLike(Protocol):
     def reason(self) -> str: ...
 
 
-_PENDING_COLUMNS = (
+_RECORD_COLUMNS = (
     "r.source, r.identifier, deleted, title, titles, creators, year, "
-    "json_extract(dc, '$.identifier'), cluster_id, cluster_reason"
+    "json_extract(dc, '$.identifier')"
+)
+_QUEUE_WITH_CLUSTERS = (
+    f"{LINK_QUEUE} q LEFT JOIN {LINKS} l ON l.source = q.source AND l.identifier = q.identifier"
 )
 
 
 def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     """Records added, changed or re-normalised since they were last linked.
 
-    Linking reads only the record's own dc:identifier values from `dc`: SQLite picks them out
-    (decoding the whole `dc` was a fifth of `link --full`). `identifiers` is not read: keys
-    use the record's own identifiers only. `cluster` is the record's stored cluster id and
-    reason, so that saving writes only those that change.
+    A record queued with its keys (the harvest computed them) is not read at all: its row
+    carries `keys` and `cluster`, its stored cluster id and reason, so that saving writes
+    only clusters that change. The others are read as `pending_after` reads them.
     """
-    return _decode(
-        db.execute(
-            f"SELECT {_PENDING_COLUMNS} FROM {LINK_QUEUE} q JOIN records r "
-            "ON r.source = q.source AND r.identifier = q.identifier LIMIT ?",
-            [limit],
+    queued = db.execute(
+        f"SELECT q.source, q.identifier, q.keys, l.cluster_id, l.cluster_reason "
+        f"FROM {_QUEUE_WITH_CLUSTERS} LIMIT ?",
+        [limit],
+    ).fetchall()
+    rows: list[dict[str, Any]] = []
+    unkeyed: dict[Ref, tuple[Any, ...]] = {}
+    for source, identifier, keys, *cluster in queued:
+        if keys is None:
+            unkeyed[(source, identifier)] = tuple(cluster)
+            continue
+        rows.append(
+            {
+                "source": source,
+                "identifier": identifier,
+                "keys": [tuple(key) for key in orjson.loads(keys)],
+                "cluster": tuple(cluster),
+            }
         )
-    )
+    for values, params in _in_chunks(unkeyed):
+        for row in _decode(
+            db.execute(
+                f"SELECT {_RECORD_COLUMNS} FROM records r "
+                f"WHERE (r.source, r.identifier) IN ({values})",
+                params,
+            )
+        ):
+            row["cluster"] = unkeyed.pop((row["source"], row["identifier"]))
+            rows.append(row)
+    # Queued but gone from `records` (cannot happen through the harvester): nothing to key.
+    rows += [
+        {"source": s, "identifier": i, "keys": [], "cluster": c} for (s, i), c in unkeyed.items()
+    ]
+    return rows
 
 
 def pending_after(db: sqlite_utils.Database, after: Ref | None, limit: int) -> list[dict[str, Any]]:
-    """Queued records in key order after `after`, as `pending` gives them; the queue stays."""
+    """Queued records in key order after `after`, read from `records` (`link --full` keys them
+    again whatever the queue holds: the rules may have changed); the queue stays.
+
+    Linking reads only the record's own dc:identifier values from `dc`: SQLite picks them out
+    (decoding the whole `dc` was a fifth of `link --full`).
+    """
     where, params = ("WHERE (q.source, q.identifier) > (?, ?) ", list(after)) if after else ("", [])
     return _decode(
         db.execute(
-            f"SELECT {_PENDING_COLUMNS} FROM {LINK_QUEUE} q JOIN records r "
+            f"SELECT {_RECORD_COLUMNS}, l.cluster_id, l.cluster_reason "
+            f"FROM {_QUEUE_WITH_CLUSTERS} JOIN records r "
             f"ON r.source = q.source AND r.identifier = q.identifier {where}"
             "ORDER BY q.source, q.identifier LIMIT ?",
             [*params, limit],
@@ -115,19 +150,19 @@ def queued_sharing(db: sqlite_utils.Database, keys: Collection[Key]) -> dict[Key
 def _decode(cursor: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
     rows = []
     for source, identifier, deleted, title, titles, creators, year, own, *cluster in cursor:
-        rows.append(
-            {
-                "source": source,
-                "identifier": identifier,
-                "deleted": bool(deleted),
-                "title": title,
-                "titles": orjson.loads(titles or "[]"),
-                "creators": orjson.loads(creators or "[]"),
-                "year": year,
-                "dc": {"identifier": orjson.loads(own)} if own else {},
-                "cluster": tuple(cluster),
-            }
-        )
+        row = {
+            "source": source,
+            "identifier": identifier,
+            "deleted": bool(deleted),
+            "title": title,
+            "titles": orjson.loads(titles or "[]"),
+            "creators": orjson.loads(creators or "[]"),
+            "year": year,
+            "dc": {"identifier": orjson.loads(own)} if own else {},
+        }
+        if cluster:
+            row["cluster"] = tuple(cluster)
+        rows.append(row)
     return rows
 
 
@@ -199,10 +234,11 @@ def _grouped(
 
 
 def _clusters_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, tuple[Any, ...]]:
-    found: dict[Ref, tuple[Any, ...]] = {}
+    """The stored (cluster id, reason) of each record; (None, None) for one in no cluster."""
+    found: dict[Ref, tuple[Any, ...]] = dict.fromkeys(refs, (None, None))
     for values, params in _in_chunks(refs):
         for source, identifier, *cluster in db.execute(
-            "SELECT source, identifier, cluster_id, cluster_reason FROM records "
+            f"SELECT source, identifier, cluster_id, cluster_reason FROM {LINKS} "
             f"WHERE (source, identifier) IN ({values})",
             params,
         ):
@@ -241,22 +277,40 @@ def apply(
     )
     now = {ref: (c.cluster_id, c.reason) if c else (None, None) for ref, c in clusters.items()}
     known = {**_clusters_of(db, [ref for ref in now if ref not in current]), **current}
+    changed = sorted((ref, cluster) for ref, cluster in now.items() if known[ref] != cluster)
     db.conn.executemany(
-        "UPDATE records SET cluster_id = ?, cluster_reason = ? WHERE source = ? AND identifier = ?",
-        [(*cluster, *ref) for ref, cluster in now.items() if known.get(ref) != cluster],
+        f"INSERT INTO {LINKS} (source, identifier, cluster_id, cluster_reason) "
+        "VALUES (?, ?, ?, ?) ON CONFLICT (source, identifier) DO UPDATE SET "
+        "cluster_id = excluded.cluster_id, cluster_reason = excluded.cluster_reason",
+        [(*ref, *cluster) for ref, cluster in changed if cluster[0] is not None],
+    )
+    db.conn.executemany(
+        f"DELETE FROM {LINKS} WHERE source = ? AND identifier = ?",
+        [ref for ref, cluster in changed if cluster[0] is None],
     )
     for values, params in _in_chunks(changes):
         db.execute(f"DELETE FROM {LINK_QUEUE} WHERE (source, identifier) IN ({values})", params)
 
 
-def enqueue(db: sqlite_utils.Database, refs: Sequence[Ref]) -> None:
-    """Queue records for (re)linking; the caller holds the transaction that changed them."""
+def enqueue(
+    db: sqlite_utils.Database, refs: Sequence[Ref], keys: Sequence[str | None] | None = None
+) -> None:
+    """Queue records for (re)linking; the caller holds the transaction that changed them.
+
+    `keys` are the records' match keys as JSON, computed where they were normalised (None:
+    the link step computes them). A record queued again gets its latest keys.
+    """
     if refs:
         db.conn.executemany(
-            f"INSERT OR IGNORE INTO {LINK_QUEUE} (source, identifier) VALUES (?, ?)", refs
+            f"INSERT INTO {LINK_QUEUE} (source, identifier, keys) VALUES (?, ?, ?) "
+            "ON CONFLICT (source, identifier) DO UPDATE SET keys = excluded.keys",
+            [(*ref, None if keys is None else keys[i]) for i, ref in enumerate(refs)],
         )
 
 
 def enqueue_all(db: sqlite_utils.Database) -> None:
-    """Queue every record (`harvester link --full`)."""
-    db.execute(f"INSERT OR IGNORE INTO {LINK_QUEUE} SELECT source, identifier FROM records")
+    """Queue every record (`harvester link --full`), to be keyed again from `records`."""
+    db.execute(
+        f"INSERT INTO {LINK_QUEUE} (source, identifier) SELECT source, identifier FROM records "
+        "WHERE true ON CONFLICT (source, identifier) DO UPDATE SET keys = NULL"
+    )

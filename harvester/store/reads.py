@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from harvester.store.jsonlines import LANDING_URL
-from harvester.store.schema import JSON_FIELDS
+from harvester.store.schema import JSON_FIELDS, LINKS, RECORDS_WITH_LINKS
 
 # Columns an export row carries (raw_xml stays in the index).
 EXPORT_COLUMNS = (
@@ -132,7 +132,8 @@ def export_where(selection: ExportSelection) -> tuple[list[str], list[Any]]:
         if selection.by_cluster:
             clauses.append(
                 "(changed_at >= ? OR cluster_id IN "
-                "(SELECT cluster_id FROM records WHERE changed_at >= ? AND cluster_id IS NOT NULL))"
+                f"(SELECT l.cluster_id FROM {LINKS} l JOIN records c "
+                "ON c.source = l.source AND c.identifier = l.identifier WHERE c.changed_at >= ?))"
             )
             params += [since, since]
         else:
@@ -164,7 +165,8 @@ def iter_export_rows(
     landing = [f"{LANDING_URL} AS landing_url"] if selection.by_cluster else []
     columns = ", ".join([*EXPORT_COLUMNS, *fields, *landing])
     cursor = db.conn.execute(
-        f"SELECT {columns} FROM records {where_sql(clauses)} ORDER BY {order}", params
+        f"SELECT {columns} FROM {RECORDS_WITH_LINKS} {where_sql(clauses)} ORDER BY {order}",
+        params,
     )
     names = [d[0] for d in cursor.description]
     for row in cursor:
@@ -179,7 +181,7 @@ def stats(db: sqlite_utils.Database, source: str | None = None) -> dict[str, Any
         "SELECT COALESCE(SUM(deleted = 0), 0), COALESCE(SUM(deleted = 1), 0), "
         "COALESCE(SUM(deleted = 0 AND cluster_id IS NOT NULL), 0), "
         "COUNT(DISTINCT cluster_id), MIN(year), MAX(year) "
-        f"FROM records {where}",
+        f"FROM {RECORDS_WITH_LINKS} {where}",
         params,
     ).fetchone()
     return {

@@ -9,6 +9,7 @@ import sqlite_utils
 from harvester.store import rawxml
 from harvester.store.jsonlines import LANDING_URL
 from harvester.store.reads import _rows
+from harvester.store.schema import LINKS, RECORDS_WITH_LINKS
 
 # A cluster of more than this many members is shown cut short: the fuzzy key is capped at 100.
 CLUSTER_LIMIT = 200
@@ -28,7 +29,7 @@ def record(db: sqlite_utils.Database, source: str, identifier: str) -> dict[str,
     """One record with every stored column (raw XML included) and its landing_url, or None."""
     hits = _rows(
         db.execute(
-            f"SELECT *, {LANDING_URL} AS landing_url FROM records "
+            f"SELECT *, {LANDING_URL} AS landing_url FROM {RECORDS_WITH_LINKS} "
             "WHERE source = ? AND identifier = ?",
             [source, identifier],
         )
@@ -45,7 +46,8 @@ def cluster_members(
     """The other records linked to the same work, live ones first."""
     return _rows(
         db.execute(
-            "SELECT source, identifier, title, year, languages, deleted FROM records "
+            "SELECT source, identifier, title, year, languages, deleted "
+            f"FROM {LINKS} JOIN records USING (source, identifier) "
             "WHERE cluster_id = ? AND NOT (source = ? AND identifier = ?) "
             "ORDER BY deleted, source, identifier LIMIT ?",
             [cluster_id, source, identifier, CLUSTER_LIMIT],
