@@ -5,16 +5,17 @@ record (the envelope, namespace declarations, element names). zlib with that mar
 preset dictionary keeps 600 bytes of it, and gives it back in about 15 us. Rows written before
 compression hold the text itself; `unpack` reads both, so an index never needs rewriting.
 
-Every reader of raw XML goes through `unpack` (SQL cannot read the compressed form).
+Every reader of raw XML goes through `unpack` (SQL cannot read the compressed form). The
+format byte and the codec are store.packing's, shared with the raw Dublin Core (store.dcjson).
 """
 
 from __future__ import annotations
 
-import zlib
+from harvester.store.packing import Packing
 
 # Format byte of a packed value. A new dictionary or codec gets a new byte; old rows keep
 # theirs, so this one's dictionary must never change.
-_V1 = b"\x01"
+_V1 = 0x01
 _DICTIONARY_V1 = (
     b"<record><header><identifier>oai:</identifier><datestamp>T00:00:00Z</datestamp>"
     b"<setSpec></setSpec></header><metadata>"
@@ -32,23 +33,6 @@ _DICTIONARY_V1 = (
     b"<dc:identifier>https://doi.org/10.</dc:identifier>"
     b"</oai_dc:dc></metadata></record>"
 )
-_LEVEL = 6
-_WBITS = -15  # raw deflate: no zlib header or checksum (SQLite pages are checksummed enough)
-
-
-def pack(xml: str) -> bytes:
-    """The stored form of a record's raw XML."""
-    deflate = zlib.compressobj(
-        _LEVEL, zlib.DEFLATED, _WBITS, 9, zlib.Z_DEFAULT_STRATEGY, _DICTIONARY_V1
-    )
-    return _V1 + deflate.compress(xml.encode("utf-8")) + deflate.flush()
-
-
-def unpack(stored: str | bytes | None) -> str | None:
-    """The raw XML of a stored value: packed (bytes) or, from older rows, the text itself."""
-    if stored is None or isinstance(stored, str):
-        return stored
-    if stored[:1] != _V1:
-        raise ValueError("raw XML stored in an unknown format")
-    inflate = zlib.decompressobj(_WBITS, _DICTIONARY_V1)
-    return (inflate.decompress(stored[1:]) + inflate.flush()).decode("utf-8")
+_PACKING = Packing("raw XML", {_V1: _DICTIONARY_V1}, current=_V1)
+pack = _PACKING.pack
+unpack = _PACKING.unpack
