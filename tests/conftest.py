@@ -16,7 +16,7 @@ import pytest
 
 from harvester.demo.server import DevServer, Fault, Repository, ServedRecord, dc_metadata
 from harvester.models import Settings, Source
-from harvester.store import Store, rawxml
+from harvester.store import Store, dcjson, rawxml
 
 FIXTURES = Path(__file__).parent / "fixtures"
 OAI_FIXTURES = FIXTURES / "oai"
@@ -135,6 +135,7 @@ def rows(settings: Settings, source: str | None = None) -> list[dict[str, Any]]:
         )
         for row in found:  # stored deflated: read back as every reader does
             row["raw_xml"] = rawxml.unpack(row["raw_xml"])
+            row["dc"] = dcjson.unpack(row["dc"])
         return found
     finally:
         store.close()

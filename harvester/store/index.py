@@ -29,7 +29,7 @@ from harvester.models import (
     Source,
 )
 from harvester.normalise.searchtext import SearchRow
-from harvester.store import jsonlines, links, opening, rawxml, reads, searchindex
+from harvester.store import dcjson, jsonlines, links, opening, rawxml, reads, searchindex
 from harvester.store import search as searching
 from harvester.store.reads import ExportSelection, SearchFilters
 from harvester.store.schema import JSON_FIELDS, RECORD_COLUMNS, migrations
@@ -396,6 +396,7 @@ class Store:
         if not rows:
             return None
         rows[0]["raw_xml"] = rawxml.unpack(rows[0].get("raw_xml"))
+        rows[0]["dc"] = dcjson.unpack(rows[0].get("dc"))
         return rows[0]
 
     def count_records(self, source: str | None = None) -> int:
@@ -428,11 +429,12 @@ class Store:
         """Rewrite normalised fields; changed rows are stamped and queued for linking.
 
         With `field_counts`, each field whose stored value differs is counted in it (by
-        field name), so that a renormalisation can say what it changed.
+        field name), so that a renormalisation can say what it changed. `dc` is compared as
+        JSON text: a row written before `dc` was packed is not changed by being packed.
         """
         names = list(NORMALISED_FIELDS)
         assignments = ", ".join(f"{n} = ?" for n in names)
-        differs = " OR ".join(f"{n} IS NOT ?" for n in names)
+        differs = " OR ".join(f"{_compared(n)} IS NOT ?" for n in names)
         now = utc_now_precise()
         changed = 0
         search_rows: list[searchindex.SearchRowOf] = []
@@ -444,18 +446,19 @@ class Store:
         queued: list[tuple[str, str]] = []
         with self.transaction():
             for identifier, fields in updates:
-                values = [_field_value(n, fields.get(n)) for n in names]
+                texts = [_field_text(n, fields.get(n)) for n in names]
+                values = [_stored(n, text) for n, text in zip(names, texts, strict=True)]
                 if field_counts is not None:
                     old = stored.get(identifier)
                     if old is None:
                         continue  # gone (deleted meanwhile): nothing to update
-                    for name, new, was in zip(names, values, old, strict=True):
+                    for name, new, was in zip(names, texts, old, strict=True):
                         if new != was:
                             field_counts[name] = field_counts.get(name, 0) + 1
                 cursor = self.db.execute(
                     f"UPDATE records SET {assignments}, changed_at = ? "
                     f"WHERE source = ? AND identifier = ? AND ({differs}) RETURNING rowid",
-                    [*values, now, source, identifier, *values],
+                    [*values, now, source, identifier, *texts],
                 )
                 for (rowid,) in cursor.fetchall():
                     changed += 1
@@ -468,8 +471,9 @@ class Store:
     def _stored_fields(
         self, source: str, identifiers: Sequence[str], names: Sequence[str]
     ) -> dict[str, tuple[Any, ...]]:
-        """{identifier: stored values of `names`} of a batch of a source's records."""
-        columns = ", ".join(names)
+        """{identifier: stored values of `names`} of a batch of a source's records, `dc` as
+        JSON text."""
+        columns = ", ".join(_compared(n) for n in names)
         found: dict[str, tuple[Any, ...]] = {}
         for start in range(0, len(identifiers), 500):  # well under SQLite's variable limit
             chunk = identifiers[start : start + 500]
@@ -677,6 +681,22 @@ def _record_row(source: str, record: Record, digest: str, now: str) -> tuple[Any
 
 
 def _field_value(name: str, value: Any) -> Any:
+    """A normalised field as stored: JSON columns as text, `dc` packed (store.dcjson)."""
+    return _stored(name, _field_text(name, value))
+
+
+def _field_text(name: str, value: Any) -> Any:
+    """A normalised field as it is compared: JSON columns, `dc` too, as text."""
     if name in JSON_FIELDS:
         return _json(value if value is not None else [])
     return int(value) if isinstance(value, bool) else value
+
+
+def _stored(name: str, text: Any) -> Any:
+    # Packing here puts it in the page workers, beside the normalising (harvest.work).
+    return dcjson.pack(text) if name == "dc" else text
+
+
+def _compared(name: str) -> str:
+    """SQL for a stored field as `_field_text` gives it (dc unpacked, old text rows too)."""
+    return f"{dcjson.SQL_FUNCTION}({name})" if name == "dc" else name

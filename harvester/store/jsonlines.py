@@ -3,7 +3,8 @@
 The list and mapping columns are stored as compact JSON already. Decoding them into Python
 objects only to encode them again was about half the time of exporting a million records, so
 here SQLite splices those columns into the line as they are and quotes the scalar columns
-itself (json_quote); Python only writes the text. Each line is the JSON of the row as
+itself (json_quote); Python only writes the text. `dc` is stored packed: SQLite reads it
+through dc_json (store.dcjson). Each line is the JSON of the row as
 `harvester.export.writers.export_row` shapes it for CSV and XML (the tests compare the two),
 and rows that need Python (members of a linked cluster, to be merged) are left to that path.
 """
@@ -16,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from harvester.models import BOOLEAN_FIELDS, EXPORT_HEADER, NORMALISED_FIELDS
+from harvester.store import dcjson
 from harvester.store.schema import RECORDS_WITH_LINKS
 
 # A merged row takes its single values from the first member where they are not empty.
@@ -92,7 +94,11 @@ def line_sql(*, merged: bool) -> str:
         for name in NORMALISED_FIELDS
         if name != "dc"
     )
-    tail = _members(merged) if merged else "CASE WHEN dc IS NULL THEN '' ELSE ',\"dc\":' || dc END"
+    tail = (
+        _members(merged)
+        if merged
+        else f"CASE WHEN dc IS NULL THEN '' ELSE ',\"dc\":' || {dcjson.SQL_FUNCTION}(dc) END"
+    )
     return f"'{{' || {header} || CASE WHEN deleted THEN '' ELSE {body} || {tail} END || '}}'"
 
 

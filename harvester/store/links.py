@@ -24,7 +24,7 @@ class ClusterLike(Protocol):
 
 _RECORD_COLUMNS = (
     "r.source, r.identifier, deleted, title, titles, creators, year, "
-    "json_extract(dc, '$.identifier')"
+    "json_extract(dc_json(dc), '$.identifier')"
 )
 _QUEUE_WITH_CLUSTERS = (
     f"{LINK_QUEUE} q LEFT JOIN {LINKS} l ON l.source = q.source AND l.identifier = q.identifier"

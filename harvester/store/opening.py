@@ -4,6 +4,8 @@ An index carries `PRAGMA application_id = APPLICATION_ID` and `PRAGMA user_versi
 number of harvester migrations applied. Only a new or empty file becomes an index; any other
 file is refused before a single byte of it is written, so someone else's database is left
 exactly as it was. Read-only opens never write either, and work in a read-only directory.
+Every connection opened here, for reading or writing, has the SQL function dc_json (the JSON
+text of the packed `dc` column, see store.dcjson).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from harvester.errors import IndexUnusable
+from harvester.store import dcjson
 from harvester.store.schema import migrations
 
 APPLICATION_ID = 0x53524841  # "SRHA": Silk Road harvester
@@ -107,6 +110,7 @@ def connect_read_only(path: Path) -> sqlite3.Connection:
         conn = sqlite3.connect(uri + options, uri=True, check_same_thread=False)
         try:
             conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            dcjson.register(conn)
             return conn
         except sqlite3.DatabaseError as exc:
             conn.close()
@@ -143,6 +147,7 @@ def connect_for_writing(path: Path) -> tuple[sqlite3.Connection, bool]:
     new = is_new(path)
     try:
         conn = sqlite3.connect(str(path), timeout=60, check_same_thread=False)
+        dcjson.register(conn)
         if new:
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only before the first write
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlite_utils
 
+from harvester.store import dcjson
 from harvester.store.jsonlines import LANDING_URL
 from harvester.store.schema import JSON_FIELDS, LINKS, RECORDS_WITH_LINKS
 
@@ -42,6 +43,8 @@ class SearchFilters:
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for name, value in row.items():
+        if name == "dc" and isinstance(value, bytes):  # packed; older rows hold the text
+            value = dcjson.unpack(value)
         if (name in JSON_FIELDS or name == "set_specs") and isinstance(value, str):
             row[name] = json.loads(value)
     if "deleted" in row:
