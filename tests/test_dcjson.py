@@ -30,6 +30,7 @@ from harvester.serve.web import create_web_app
 from harvester.store import Store, dcjson
 from harvester.store.index import _json
 from harvester.store.opening import connect_read_only
+from harvester.store.readonly import ReadOnlyIndex
 
 DOI = "10.5555/silk.1"
 # Normalising trims the " /" and folds the spaces: the record page shows the original too.
@@ -114,6 +115,12 @@ def test_the_harvest_stores_dc_packed_and_sql_reads_both(index: Path):
         assert conn.execute("SELECT dc_json(NULL)").fetchone() == (None,)
     finally:
         conn.close()
+    served = ReadOnlyIndex(index)  # the web page's and the OAI provider's connections
+    try:
+        [(text,)] = served.db.execute("SELECT dc_json(dc) FROM records WHERE source = 'new'")
+        assert json.loads(text) == DC
+    finally:
+        served.close()
 
 
 def _export(index: Path, *args: str) -> str:
