@@ -143,3 +143,31 @@ def test_a_harvest_queues_each_record_with_the_keys_linking_would_give_it(
         assert any(queued.values())
     finally:
         store.close()
+
+
+def test_linking_gives_back_the_page_cache_and_checkpoint_it_widened(
+    server: DevServer, clock: Clock, settings: Settings, monkeypatch: Any
+):
+    source = source_for(server, repository("lib", [book(1), book(2)], clock))
+    harvest_all(settings, [source], HarvestOptions(), link=False)
+    store = Store(settings.database)
+
+    def pragmas() -> tuple[int, int]:
+        cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
+        return cache, store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+    seen: list[tuple[int, int]] = []
+    save = store.save_links
+
+    def save_and_look(*args: Any) -> None:
+        seen.append(pragmas())
+        save(*args)
+
+    try:
+        before = pragmas()
+        monkeypatch.setattr(store, "save_links", save_and_look)
+        assert link_index(store).rekeyed == 2
+        assert seen and all(cache < before[0] and ck > before[1] for cache, ck in seen)
+        assert pragmas() == before
+    finally:
+        store.close()
