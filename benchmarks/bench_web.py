@@ -75,6 +75,7 @@ def build(source: Path, target: Path, copies: int) -> None:
         # linked and would be stepped over by every batch of `harvester link`.
         conn.execute("UPDATE OR IGNORE link_queue SET source = 'member-0'")
         conn.execute("UPDATE OR IGNORE match_keys SET source = 'member-0'")
+        conn.execute("UPDATE OR IGNORE record_links SET source = 'member-0'")
     for k in range(1, copies):
         with conn:
             conn.execute(
@@ -84,8 +85,8 @@ def build(source: Path, target: Path, copies: int) -> None:
                 [f"member-{k}"],
             )
             conn.execute(  # a copy waits to be linked when its original does, as harvested
-                "INSERT OR IGNORE INTO link_queue (source, identifier) "
-                f"SELECT ?, identifier || ':{k}' FROM link_queue WHERE source = 'member-0'",
+                "INSERT OR IGNORE INTO link_queue (source, identifier, keys) "
+                f"SELECT ?, identifier || ':{k}', keys FROM link_queue WHERE source = 'member-0'",
                 [f"member-{k}"],
             )
             # The search indexes are written by the harvester, not by triggers: copy the
