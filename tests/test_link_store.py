@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harvester.link import run
 from harvester.link.clusters import link_records
 from harvester.link.keys import MatchKey, RecordRef, match_keys
 from harvester.link.run import link_index
@@ -87,7 +88,9 @@ def _stored(store: Store) -> tuple[dict[RecordRef, Any], dict[RecordRef, set[Mat
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_linking_in_batches_equals_linking_everything(seed: int, tmp_path: Path) -> None:
+def test_linking_in_batches_equals_linking_everything(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     rng = random.Random(seed)
     refs = [(f"m{rng.randrange(4)}", f"oai:{i}") for i in range(40)]
     current: dict[RecordRef, dict[str, Any]] = {}
@@ -100,6 +103,8 @@ def test_linking_in_batches_equals_linking_everything(seed: int, tmp_path: Path)
             full = rng.random() < 0.3
             if full:
                 store.mark_all_for_linking()
+            # A long queue is linked work by work, as --full does, with the keys queued.
+            monkeypatch.setattr(run, "STAGE_ABOVE", rng.choice([0, 5, 10**6]))
             link_index(store, batch=rng.randrange(1, 8), full=full, max_key_records=CAP)
 
             keys = {ref: _keys(record) for ref, record in current.items()}

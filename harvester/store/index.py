@@ -591,9 +591,17 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
-    def pending_links_after(self, after: links.Ref | None, limit: int) -> list[dict[str, Any]]:
-        """Queued records after `after` in key order, decoded; they stay queued."""
-        return links.pending_after(self.db, after, limit)
+    def queued_link_count(self, most: int) -> int:
+        """Records waiting to be linked, counted up to `most`."""
+        return links.queued_count(self.db, most)
+
+    def pending_links_after(
+        self, after: links.Ref | None, limit: int, *, unkeyed_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Queued records after `after` in key order, decoded; they stay queued.
+
+        `unkeyed_only`: only those queued without their keys."""
+        return links.pending_after(self.db, after, limit, unkeyed_only=unkeyed_only)
 
     def queued_links(self, limit: int) -> list[links.Ref]:
         """The first `limit` records waiting to be linked."""
@@ -611,6 +619,11 @@ class Store:
     def stage_keys(self, changes: Mapping[links.Ref, Sequence[links.Key]]) -> None:
         with self.transaction():
             links.stage(self.db, changes)
+
+    def stage_queued_keys(self) -> None:
+        """Stage the keys queued with the records, as they are (SQLite reads the JSON)."""
+        with self.transaction():
+            links.stage_queued(self.db)
 
     def staged_keys_indexed(self) -> None:
         links.stage_indexed(self.db)

@@ -74,14 +74,20 @@ def pending(db: sqlite_utils.Database, limit: int) -> list[dict[str, Any]]:
     return rows
 
 
-def pending_after(db: sqlite_utils.Database, after: Ref | None, limit: int) -> list[dict[str, Any]]:
+def pending_after(
+    db: sqlite_utils.Database, after: Ref | None, limit: int, *, unkeyed_only: bool = False
+) -> list[dict[str, Any]]:
     """Queued records in key order after `after`, read from `records` (`link --full` keys them
     again whatever the queue holds: the rules may have changed); the queue stays.
+    `unkeyed_only` skips the records queued with their keys.
 
     Linking reads only the record's own dc:identifier values from `dc`: SQLite picks them out
     (decoding the whole `dc` was a fifth of `link --full`).
     """
-    where, params = ("WHERE (q.source, q.identifier) > (?, ?) ", list(after)) if after else ("", [])
+    clauses, params = (["(q.source, q.identifier) > (?, ?)"], list(after)) if after else ([], [])
+    if unkeyed_only:
+        clauses.append("q.keys IS NULL")
+    where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
     return _decode(
         db.execute(
             f"SELECT {_RECORD_COLUMNS}, l.cluster_id, l.cluster_reason "
@@ -91,6 +97,12 @@ def pending_after(db: sqlite_utils.Database, after: Ref | None, limit: int) -> l
             [*params, limit],
         )
     )
+
+
+def queued_count(db: sqlite_utils.Database, most: int) -> int:
+    """How many records wait in the queue, counted up to `most`."""
+    found = db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {LINK_QUEUE} LIMIT ?)", [most])
+    return int(found.fetchone()[0])
 
 
 def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
@@ -130,6 +142,15 @@ def stage(db: sqlite_utils.Database, changes: Mapping[Ref, Sequence[Key]]) -> No
     db.conn.executemany(
         f"INSERT OR IGNORE INTO {STAGED} VALUES (?, ?, ?, ?)",
         sorted((*ref, kind, key) for ref, keys in changes.items() for kind, key in keys),
+    )
+
+
+def stage_queued(db: sqlite_utils.Database) -> None:
+    """Stage every key queued with its record (the JSON `[[kind, key], ...]` of `enqueue`)."""
+    db.execute(
+        f"INSERT OR IGNORE INTO {STAGED} SELECT q.source, q.identifier, "
+        "json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]') "
+        f"FROM {LINK_QUEUE} q, json_each(q.keys) k WHERE q.keys IS NOT NULL ORDER BY 1, 2, 3, 4"
     )
 
 
