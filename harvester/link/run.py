@@ -26,14 +26,15 @@ class LinkResult:
 # bytes: linking 100,000 new records took 4.5 s in batches of 5,000 (90 MB with the bulk
 # page cache) and 5.3 s in batches of 2,000, 7.7 s in batches of 500 with the default cache
 # (each batch's random key inserts dirty about one index page per key, written at commit).
-LINK_BATCH = 5000
+LINK_BATCH = 2000
 # `link --full` reads each record's row to key it again and takes in the records of the
 # works it links: its batches stay small (it peaked at 97 MB with 500 and EXPAND_LIMIT 20).
 FULL_BATCH = 500
-# A queue longer than this is linked work by work, as `--full` does (with the keys queued):
-# the first harvest of members holding the same works queues every member of every work,
-# and batch after batch in queue order formed each cluster again as each member joined it
-# (1M records of 10 members: 533 s and 269 MB).
+# A queue longer than this, of several members, is linked work by work, as `--full` does
+# (with the keys queued): the first harvest of members holding the same works queues every
+# member of every work, and batch after batch in queue order formed each cluster again as
+# each member joined it (1M records of 10 members: 533 s and 269 MB, 112 s now). One
+# member's records are linked in queue order: its works are its own (1M: 87 s, 108 s staged).
 STAGE_ABOVE = 50_000
 # `--full` takes into a batch the records of the works it links, up to this many times its size.
 EXPAND_LIMIT = 20
@@ -56,7 +57,7 @@ def link_index(
     with store.bulk_writes():
         if full:
             return _link_all(store, batch or FULL_BATCH, max_key_records, rekey=True)
-        if store.queued_link_count(STAGE_ABOVE + 1) > STAGE_ABOVE:
+        if store.queued_link_count(STAGE_ABOVE + 1) > STAGE_ABOVE and store.queue_spans_members():
             return _link_all(store, batch or FULL_BATCH, max_key_records, rekey=False)
         return _link_changed(store, batch or LINK_BATCH, max_key_records)
 

@@ -595,6 +595,10 @@ class Store:
         """Records waiting to be linked, counted up to `most`."""
         return links.queued_count(self.db, most)
 
+    def queue_spans_members(self) -> bool:
+        """Whether the records waiting to be linked are of more than one member."""
+        return links.queued_sources(self.db) > 1
+
     def pending_links_after(
         self, after: links.Ref | None, limit: int, *, unkeyed_only: bool = False
     ) -> list[dict[str, Any]]:

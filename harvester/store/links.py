@@ -105,6 +105,14 @@ def queued_count(db: sqlite_utils.Database, most: int) -> int:
     return int(found.fetchone()[0])
 
 
+def queued_sources(db: sqlite_utils.Database) -> int:
+    """1 if every queued record is of one member (0: none), 2 if of several: two index reads."""
+    first = db.execute(
+        f"SELECT (SELECT min(source) FROM {LINK_QUEUE}), (SELECT max(source) FROM {LINK_QUEUE})"
+    ).fetchone()
+    return 0 if first[0] is None else 1 if first[0] == first[1] else 2
+
+
 def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
     """The first `limit` records of the queue."""
     return [
