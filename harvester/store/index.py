@@ -704,7 +704,7 @@ def prepare_page(
         row = _record_row(source, record, digest, now)
         rows[record.header.identifier] = (digest, record.header.deleted, row)
         search[record.header.identifier] = searchindex.row_for(record.fields, record.header.deleted)
-    keys = {identifier: _json(list(k)) for identifier, k in (link_keys or {}).items()}
+    keys = {identifier: _json(k) for identifier, k in (link_keys or {}).items()}
     return PreparedPage(rows, len(records), search, keys)
 
 

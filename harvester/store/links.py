@@ -333,7 +333,7 @@ def enqueue(
         db.conn.executemany(
             f"INSERT INTO {LINK_QUEUE} (source, identifier, keys) VALUES (?, ?, ?) "
             "ON CONFLICT (source, identifier) DO UPDATE SET keys = excluded.keys",
-            [(*ref, None if keys is None else keys[i]) for i, ref in enumerate(refs)],
+            [(*ref, key) for ref, key in zip(refs, keys or [None] * len(refs), strict=True)],
         )
 
 

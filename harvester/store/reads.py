@@ -43,7 +43,7 @@ class SearchFilters:
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
     for name, value in row.items():
-        if name == "dc" and isinstance(value, bytes):  # packed; older rows hold the text
+        if name == "dc":  # packed; older rows hold the text
             value = dcjson.unpack(value)
         if (name in JSON_FIELDS or name == "set_specs") and isinstance(value, str):
             row[name] = json.loads(value)
