@@ -50,6 +50,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "link": (set(), set()),
     "link.keys": ({"models", "normalise"}, set()),
     "link.clusters": ({"models"}, set()),
+    "link.steady": ({"models"}, set()),
     "link.run": ({"models", "errors", "store"}, set()),
     "export": (set(), set()),
     "export.writers": ({"models"}, {"lxml"}),

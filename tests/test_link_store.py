@@ -29,17 +29,14 @@ def _random_record(rng: random.Random) -> dict[str, Any]:
         identifiers.append(f"ISBN {rng.choice(ISBNS)}")
     if rng.random() < 0.3:
         identifiers.append(f"http://u{rng.randrange(2)}.example.org/r")
+    return {"deleted": rng.random() < 0.1, **_random_title(rng), "identifier": identifiers}
+
+
+def _random_title(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.5:
-        title, creators, year = f"Title {rng.randrange(4)}", ["Li, Wei"], 2000
-    else:  # a title of its own: no fuzzy key in common
-        title, creators, year = f"Alone {rng.randrange(10**6)}", ["Li, Wei"], 2001
-    return {
-        "deleted": rng.random() < 0.1,
-        "title": title,
-        "creators": creators,
-        "year": year,
-        "identifier": identifiers,
-    }
+        return {"title": f"Title {rng.randrange(4)}", "creators": ["Li, Wei"], "year": 2000}
+    # A title of its own: no fuzzy key in common.
+    return {"title": f"Alone {rng.randrange(10**6)}", "creators": ["Li, Wei"], "year": 2001}
 
 
 def _save(store: Store, ref: RecordRef, record: dict[str, Any], *, keyed: bool = False) -> None:
@@ -87,7 +84,7 @@ def _stored(store: Store) -> tuple[dict[RecordRef, Any], dict[RecordRef, set[Mat
     return clusters, keys
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(12))
 def test_linking_in_batches_equals_linking_everything(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -98,7 +95,10 @@ def test_linking_in_batches_equals_linking_everything(
     try:
         for _step in range(8):
             for ref in rng.sample(refs, rng.randrange(1, 16)):
-                current[ref] = _random_record(rng)
+                if ref in current and rng.random() < 0.4:  # an edit: the fuzzy key only
+                    current[ref] = {**current[ref], **_random_title(rng)}
+                else:
+                    current[ref] = _random_record(rng)
                 _save(store, ref, current[ref], keyed=rng.random() < 0.5)
             full = rng.random() < 0.3
             if full:
@@ -161,5 +161,152 @@ def test_full_linking_recomputes_clusters_whose_keys_did_not_change(tmp_path: Pa
         store.mark_all_for_linking()
         assert link_index(store, batch=1, full=True).rekeyed == 3
         assert _stored(store)[0] == linked
+    finally:
+        store.close()
+
+
+def _work_record(rng: random.Random, work: int) -> dict[str, Any]:
+    """A member's record of a work: its DOI or ISBN mostly, a title of a small common pool."""
+    identifiers = [f"oai:w{work}:{rng.randrange(10**6)}"]
+    if rng.random() < 0.7:
+        identifiers.append(f"https://doi.org/10.2/{work}")
+    if rng.random() < 0.3:
+        identifiers.append(f"ISBN {ISBNS[work % len(ISBNS)]}")
+    return {"deleted": rng.random() < 0.05, **_random_title(rng), "identifier": identifiers}
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_edited_titles_of_linked_works_link_as_linking_everything(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Members' records of the same works, their titles edited again and again: the edits
+    that provably keep every cluster (`link.steady`) skip forming, and the result still equals
+    linking everything at once."""
+    rng = random.Random(seed)
+    works = {(f"m{m}", f"oai:{w}"): w for w in range(12) for m in range(rng.randrange(1, 5))}
+    current = {ref: _work_record(rng, work) for ref, work in works.items()}
+    steady_seen: list[dict[RecordRef, str]] = []
+    real = run.steady_changes
+
+    def spied(*args: Any, **kwargs: Any) -> dict[RecordRef, str]:
+        steady_seen.append(real(*args, **kwargs))
+        return steady_seen[-1]
+
+    monkeypatch.setattr(run, "steady_changes", spied)
+    store = Store(tmp_path / "index.db")
+    try:
+        for ref, record in current.items():
+            _save(store, ref, record, keyed=True)
+        link_index(store, max_key_records=CAP)
+        for _step in range(10):
+            for ref in rng.sample(sorted(works), rng.randrange(1, 8)):
+                if rng.random() < 0.8:
+                    current[ref] = {**current[ref], **_random_title(rng)}
+                else:
+                    current[ref] = _work_record(rng, works[ref])
+                _save(store, ref, current[ref], keyed=rng.random() < 0.8)
+            link_index(store, batch=rng.randrange(1, 10), max_key_records=CAP)
+
+            keys = {ref: _keys(record) for ref, record in current.items()}
+            expected = link_records(keys.items(), max_key_records=CAP)
+            clusters, stored_keys = _stored(store)
+            assert clusters == {
+                ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None)
+                for ref in current
+            }
+            assert stored_keys == {ref: set(k) for ref, k in keys.items() if k}
+    finally:
+        store.close()
+    assert any(steady_seen), "no edit took the steady path"
+
+
+def _linked(store: Store, records: dict[RecordRef, dict[str, Any]]) -> None:
+    """Save and link `records`, then check the index against linking everything at once."""
+    for ref, record in records.items():
+        _save(store, ref, record, keyed=True)
+    link_index(store)
+
+
+def _as_linking_everything(store: Store, records: dict[RecordRef, dict[str, Any]]) -> None:
+    expected = link_records(((ref, _keys(r)) for ref, r in records.items()))
+    assert _stored(store)[0] == {
+        ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None) for ref in records
+    }
+
+
+def test_a_title_edit_that_joins_a_record_edited_with_it_forms_the_cluster(
+    tmp_path: Path,
+) -> None:
+    """Two edits of one batch meet on a new fuzzy key: one record of a DOI cluster, one
+    record alone. The first edit alone would keep every cluster; together they do not."""
+    plain = {"deleted": False, "creators": ["Li, Wei"], "year": 2000}
+    doi = ["https://doi.org/10.9/x"]
+    records = {
+        ("nlc", "oai:1"): {**plain, "title": "Silk", "identifier": doi},
+        ("ncl", "oai:2"): {**plain, "title": "Silk", "identifier": doi},
+        ("nlk", "oai:3"): {**plain, "title": "Other", "identifier": []},
+    }
+    store = Store(tmp_path / "index.db")
+    try:
+        _linked(store, records)
+        records[("nlc", "oai:1")]["title"] = records[("nlk", "oai:3")]["title"] = "Roads"
+        _linked(store, {ref: records[ref] for ref in [("nlc", "oai:1"), ("nlk", "oai:3")]})
+        _as_linking_everything(store, records)
+        assert len({cluster for cluster, _ in _stored(store)[0].values()}) == 1
+    finally:
+        store.close()
+
+
+def test_a_title_edit_in_a_cluster_formed_by_its_titles_is_formed_again(tmp_path: Path) -> None:
+    """The handle of three records has as many records as the cluster, but one of them is
+    outside it (its DOI differs): the cluster is its fuzzy key's, and an edit leaves it."""
+    plain = {"deleted": False, "creators": ["Li, Wei"], "year": 2000, "title": "Silk"}
+    handle, doi_x, doi_y = "http://hdl.handle.net/1/2", "https://doi.org/10.9/x", "10.9/y"
+    records = {
+        ("nlc", "oai:1"): {**plain, "identifier": [handle, doi_x]},
+        ("ncl", "oai:2"): {**plain, "identifier": [handle]},
+        ("nlk", "oai:3"): {**plain, "identifier": []},
+        ("nlm", "oai:4"): {
+            **plain,
+            "title": "Other",
+            "identifier": [handle, f"https://doi.org/{doi_y}"],
+        },
+    }
+    store = Store(tmp_path / "index.db")
+    try:
+        _linked(store, records)
+        assert len({cluster for cluster, _ in _stored(store)[0].values()}) == 2
+        records[("nlc", "oai:1")]["title"] = "Roads"
+        _linked(store, {("nlc", "oai:1"): records[("nlc", "oai:1")]})
+        _as_linking_everything(store, records)
+        assert _stored(store)[0][("nlc", "oai:1")] == (None, None)
+    finally:
+        store.close()
+
+
+def test_a_title_edit_in_a_cluster_another_change_splits_is_formed_again(tmp_path: Path) -> None:
+    """One handle holds three records together; another member's record, of another DOI,
+    gains the ISBN of one of them in the same batch, so the handle no longer links (two
+    DOIs): the edited title, which tied the remaining two, counts again."""
+    plain: dict[str, Any] = {"deleted": False, "creators": ["Li, Wei"], "year": 2000}
+    handle, isbn = "http://hdl.handle.net/1/2", f"ISBN {ISBNS[0]}"
+    records: dict[RecordRef, dict[str, Any]] = {
+        ("nlc", "oai:1"): {
+            **plain,
+            "title": "Silk",
+            "identifier": [handle, "https://doi.org/10.9/x"],
+        },
+        ("ncl", "oai:2"): {**plain, "title": "Silk", "identifier": [handle]},
+        ("nlk", "oai:3"): {**plain, "title": "Roads", "identifier": [handle, isbn]},
+        ("nlm", "oai:4"): {**plain, "title": "Other", "identifier": ["https://doi.org/10.9/y"]},
+    }
+    store = Store(tmp_path / "index.db")
+    try:
+        _linked(store, records)
+        records[("nlc", "oai:1")]["title"] = "Edited"
+        records[("nlm", "oai:4")]["identifier"].append(isbn)
+        _linked(store, {ref: records[ref] for ref in [("nlc", "oai:1"), ("nlm", "oai:4")]})
+        _as_linking_everything(store, records)
+        assert _stored(store)[0][("ncl", "oai:2")] == (None, None)
     finally:
         store.close()

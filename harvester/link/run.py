@@ -6,12 +6,13 @@ end of a nightly harvest costs what the harvest changed, not what the index hold
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.link.clusters import relink
+from harvester.link.clusters import Cluster, relink
 from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, record_keys
+from harvester.link.steady import steady_changes
 from harvester.store import Store
 
 
@@ -70,10 +71,33 @@ def _link_changed(store: Store, batch: int, max_key_records: int) -> LinkResult:
         relinked = {
             ref: keys for ref, keys in changes.items() if set(keys) != set(old_keys.get(ref, ()))
         }
-        clusters = relink(relinked, store, max_key_records=max_key_records, old_keys=old_keys)
+        clusters = _relink_unsteady(store, relinked, old_keys, current, max_key_records)
         store.save_links(changes, old_keys, clusters, current)
         result.add(changes, clusters)
     return result.total()
+
+
+def _relink_unsteady(
+    store: Store,
+    relinked: dict[RecordRef, list[MatchKey]],
+    old_keys: Mapping[RecordRef, Sequence[MatchKey]],
+    current: Mapping[RecordRef, tuple[Any, ...]],
+    max_key_records: int,
+) -> dict[RecordRef, Cluster | None]:
+    """Form the clusters the changes touch, but those proven steady (`link.steady`).
+
+    Should a change formed as usual reach a cluster proven steady, the proof does not hold
+    (it assumed that cluster untouched by the others): everything is formed again.
+    """
+    steady = steady_changes(relinked, old_keys, current, store, max_key_records)
+    unsteady = {ref: keys for ref, keys in relinked.items() if ref not in steady}
+    clusters = relink(unsteady, store, max_key_records=max_key_records, old_keys=old_keys)
+    if steady:
+        held = set(steady.values())
+        before = store.stored_clusters([ref for ref in clusters if ref not in current])
+        if any((current.get(ref) or before[ref])[0] in held for ref in clusters):
+            clusters = relink(relinked, store, max_key_records=max_key_records, old_keys=old_keys)
+    return clusters
 
 
 def _link_all(store: Store, batch: int, max_key_records: int, *, rekey: bool) -> LinkResult:

@@ -654,6 +654,21 @@ class Store:
     def records_sharing(self, keys: Collection[links.Key]) -> dict[links.Key, list[links.Ref]]:
         return links.records_sharing(self.db, keys)
 
+    def key_reach(
+        self, items: Sequence[tuple[str, str, str]], limit: int
+    ) -> dict[tuple[str, str, str], tuple[int, int]]:
+        """Per (cluster id, kind, key): records with the key and those of them in the
+        cluster, counted up to `limit` (see `harvester.link.steady`)."""
+        return links.key_reach(self.db, items, limit)
+
+    def cluster_sizes(self, cluster_ids: Collection[str], limit: int) -> dict[str, int]:
+        """The records of each cluster, counted up to `limit`."""
+        return links.cluster_sizes(self.db, cluster_ids, limit)
+
+    def stored_clusters(self, refs: Collection[links.Ref]) -> dict[links.Ref, tuple[Any, ...]]:
+        """The stored (cluster id, reason) of each record; (None, None): in no cluster."""
+        return links.clusters_of(self.db, refs)
+
     def save_links(
         self,
         changes: Mapping[links.Ref, Sequence[links.Key]],

@@ -217,6 +217,49 @@ def _in_chunks(pairs: Collection[tuple[str, str]]) -> Iterator[tuple[str, list[s
         )
 
 
+def key_reach(
+    db: sqlite_utils.Database, items: Sequence[tuple[str, str, str]], limit: int
+) -> dict[tuple[str, str, str], tuple[int, int]]:
+    """For each (cluster id, kind, key): the records having the key and those of them in the
+    cluster, each counted up to `limit`, by SQLite alone."""
+    found: dict[tuple[str, str, str], tuple[int, int]] = {}
+    step = (_MAX_VARIABLES - 2) // 3
+    for start in range(0, len(items), step):
+        chunk = items[start : start + step]
+        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = db.execute(
+            "SELECT v.column1, v.column2, v.column3, "
+            "(SELECT count(*) FROM (SELECT 1 FROM match_keys m "
+            "WHERE m.kind = v.column2 AND m.key = v.column3 LIMIT ?)), "
+            f"(SELECT count(*) FROM (SELECT 1 FROM match_keys m JOIN {LINKS} l "
+            "ON l.source = m.source AND l.identifier = m.identifier "
+            "WHERE m.kind = v.column2 AND m.key = v.column3 AND l.cluster_id = v.column1 "
+            f"LIMIT ?)) FROM (VALUES {values}) v",
+            [limit, limit, *(value for item in chunk for value in item)],
+        )
+        for cluster_id, kind, key, total, inside in rows:
+            found[(cluster_id, kind, key)] = (total, inside)
+    return found
+
+
+def cluster_sizes(
+    db: sqlite_utils.Database, cluster_ids: Collection[str], limit: int
+) -> dict[str, int]:
+    """The records of each cluster, counted up to `limit`."""
+    found: dict[str, int] = {}
+    ids = sorted(cluster_ids)
+    for start in range(0, len(ids), _MAX_VARIABLES):
+        chunk = ids[start : start + _MAX_VARIABLES]
+        rows = db.execute(
+            f"SELECT v.column1, (SELECT count(*) FROM (SELECT 1 FROM {LINKS} l "
+            f"WHERE l.cluster_id = v.column1 LIMIT ?)) "
+            f"FROM (VALUES {', '.join(['(?)'] * len(chunk))}) v",
+            [limit, *chunk],
+        )
+        found.update(rows)
+    return found
+
+
 def keys_of(
     db: sqlite_utils.Database, refs: Collection[Ref], table: str = "match_keys"
 ) -> dict[Ref, list[Key]]:
@@ -262,7 +305,7 @@ def _grouped(
     return found
 
 
-def _clusters_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, tuple[Any, ...]]:
+def clusters_of(db: sqlite_utils.Database, refs: Collection[Ref]) -> dict[Ref, tuple[Any, ...]]:
     """The stored (cluster id, reason) of each record; (None, None) for one in no cluster."""
     found: dict[Ref, tuple[Any, ...]] = dict.fromkeys(refs, (None, None))
     for values, params in _in_chunks(refs):
@@ -305,7 +348,7 @@ def apply(
         added,
     )
     now = {ref: (c.cluster_id, c.reason) if c else (None, None) for ref, c in clusters.items()}
-    known = {**_clusters_of(db, [ref for ref in now if ref not in current]), **current}
+    known = {**clusters_of(db, [ref for ref in now if ref not in current]), **current}
     changed = sorted((ref, cluster) for ref, cluster in now.items() if known[ref] != cluster)
     db.conn.executemany(
         f"INSERT INTO {LINKS} (source, identifier, cluster_id, cluster_reason) "
