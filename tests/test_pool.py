@@ -61,3 +61,21 @@ def test_a_pooled_harvest_and_a_single_process_one_build_the_same_index(
     assert len(single["records"]) == 460
     assert single["fts"][0] and single["fts"][1]  # the comparison below compares something
     assert pooled == single
+
+
+def test_the_fork_server_warms_up_on_a_record_in_every_script_it_indexes() -> None:
+    """The sample the fork server prepares before forking workers must stay a valid page
+    that reaches every table built on first use: a broken sample would only make the first
+    pages slow, silently."""
+    from harvester.harvest import work
+    from harvester.models import Source
+
+    source = Source(name="warm", endpoint="http://localhost/oai")
+    page = work.prepare_body(source, "warm", work._SAMPLE)
+    assert page.received == len(work._SAMPLE_TITLES)
+    for lang, title in work._SAMPLE_TITLES:
+        row = page.search[f"oai:warm:{lang}"]
+        assert row is not None and row.title, title
+        assert row.latin or lang == "uz", title  # romanised unless in Latin script
+        assert "10.1000/1" in page.keys[f"oai:warm:{lang}"]
+    work.warm()

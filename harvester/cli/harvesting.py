@@ -147,6 +147,10 @@ def _run_harvest(
     workers: int | None = None,
 ) -> list[RunResult]:
     progress = ProgressLine() if sys.stderr.isatty() and not quiet else None
+    if options.full or not settings.database.exists():
+        from harvester.harvest.pool import warm_up
+
+        warm_up(workers)
     from harvester.harvest.run import harvest_all
     from harvester.store.lock import index_lock
 

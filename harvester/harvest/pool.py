@@ -23,8 +23,6 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from harvester.harvest.work import start_worker
-
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
@@ -76,6 +74,8 @@ class PagePool:
             if self._closed:
                 raise RuntimeError("the page pool is closed")
             if self._executor is None:
+                from harvester.harvest.work import start_worker
+
                 context = multiprocessing.get_context("forkserver")
                 _start_fork_server(context)
                 self._executor = ProcessPoolExecutor(
@@ -107,7 +107,18 @@ class PagePool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
+def warm_up(workers: int | None) -> None:
+    """Start the fork server now, for a run sure to read pages (a full or first harvest).
+
+    It imports the harvester in its own process, about 0.3 s, while this one imports it
+    too, reads the config and asks Identify; started with the first page, the pages waited
+    for it. This module imports nothing heavy, so calling it first costs this process ~10 ms.
+    """
+    if (workers or default_workers()) > 1:
+        _start_fork_server(multiprocessing.get_context("forkserver"))
+
+
 def _start_fork_server(context: Any) -> None:
     """Start the fork server; it ignores Ctrl-C from its first import (forkserver_init)."""
-    context.set_forkserver_preload(["harvester.harvest.forkserver_init", "harvester.harvest.work"])
+    context.set_forkserver_preload(["harvester.harvest.forkserver_init"])
     multiprocessing.forkserver.ensure_running()
