@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from harvester.link import run
-from harvester.link.clusters import link_records
+from harvester.link.clusters import link_closed, link_records
 from harvester.link.keys import MatchKey, RecordRef, match_keys
 from harvester.link.run import link_index
 from harvester.normalise.identifiers import own_identifiers
@@ -105,6 +105,8 @@ def test_linking_in_batches_equals_linking_everything(
                 store.mark_all_for_linking()
             # A long queue is linked work by work, as --full does, with the keys queued.
             monkeypatch.setattr(run, "STAGE_ABOVE", rng.choice([0, 5, 10**6]))
+            # Works gathered whole, or cut short (linked as records sharing keys around).
+            monkeypatch.setattr(run, "EXPAND_LIMIT", rng.choice([1, 2, 20]))
             link_index(store, batch=rng.randrange(1, 8), full=full, max_key_records=CAP)
 
             keys = {ref: _keys(record) for ref, record in current.items()}
@@ -310,3 +312,16 @@ def test_a_title_edit_in_a_cluster_another_change_splits_is_formed_again(tmp_pat
         assert _stored(store)[0][("ncl", "oai:2")] == (None, None)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_whole_works_linked_alone_equal_linking_them_with_everything(seed: int) -> None:
+    """`link_closed`, the fast way of `link --full` for whole works, gives what `link_records`
+    gives, with keys too common elsewhere kept from linking but not from the safety checks."""
+    rng = random.Random(seed)
+    region = {(f"m{rng.randrange(4)}", f"oai:{i}"): _keys(_random_record(rng)) for i in range(30)}
+    held = sorted({key for keys in region.values() for key in keys})
+    common = set(rng.sample(held, rng.randrange(0, min(4, len(held)) + 1)))
+    assert link_closed(region, max_key_records=CAP, common=common) == link_records(
+        region.items(), max_key_records=CAP, common=common
+    )

@@ -310,14 +310,41 @@ def relink(
     return found
 
 
+def link_closed(
+    region: Mapping[RecordRef, Sequence[MatchKey]],
+    *,
+    max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    common: Collection[MatchKey] = (),
+) -> dict[RecordRef, Cluster | None]:
+    """Link records no other record shares a key with (whole works), as `link_records` does.
+
+    Nothing outside the region can take part, so the records of each key are read off the
+    region itself: no graph of changes over a previous state to keep (`relink`), half the
+    time on `link --full`. `common` keys link nothing (held by too many records outside).
+    """
+    holders: dict[MatchKey, list[RecordRef]] = {}
+    for ref, keys in region.items():
+        for key in dict.fromkeys(keys):
+            holders.setdefault(key, []).append(ref)
+
+    def members_of(key: MatchKey) -> list[RecordRef] | None:
+        refs = holders.get(key)
+        return None if refs is None or len(refs) > max_key_records or key in common else refs
+
+    return _link_region(region, members_of)
+
+
 class _NothingStored:
-    """The store of an index never linked: no keys."""
+    """The store of an index never linked: no keys, but those known to be too common."""
+
+    def __init__(self, common: Collection[MatchKey] = ()) -> None:
+        self.common = common
 
     def match_keys_of(self, refs: Collection[RecordRef]) -> dict[RecordRef, list[MatchKey]]:
         return {}
 
     def count_sharing(self, keys: Collection[MatchKey], limit: int) -> dict[MatchKey, int]:
-        return {}
+        return {key: limit for key in keys if key in self.common}
 
     def records_sharing(self, keys: Collection[MatchKey]) -> dict[MatchKey, list[RecordRef]]:
         return {}
@@ -327,6 +354,11 @@ def link_records(
     items: Iterable[tuple[RecordRef, Sequence[MatchKey]]],
     *,
     max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    common: Collection[MatchKey] = (),
 ) -> dict[RecordRef, Cluster | None]:
-    """Link a whole set of records in memory; every given record maps to its cluster or None."""
-    return relink(dict(items), _NothingStored(), max_key_records=max_key_records)
+    """Link a whole set of records in memory; every given record maps to its cluster or None.
+
+    `common` keys are held by more than `max_key_records` records outside `items` too: they
+    link nothing, though a record's DOIs and ISBNs among them still keep unsafe merges apart.
+    """
+    return relink(dict(items), _NothingStored(common), max_key_records=max_key_records)

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harvester.link.clusters import Cluster, relink
+from harvester.link.clusters import Cluster, link_closed, relink
 from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, record_keys
 from harvester.link.steady import steady_changes
 from harvester.store import Store
@@ -119,29 +119,57 @@ def _link_all(store: Store, batch: int, max_key_records: int, *, rekey: bool) ->
             after = (rows[-1]["source"], rows[-1]["identifier"])
             store.stage_keys(_decode(rows)[1])
         store.staged_keys_indexed()
+        # Every record staged: the staged keys are the whole key graph after the run, and
+        # while every batch holds whole works, no record linked shares a key with one queued.
+        whole = rekey and store.queue_holds_every_record()
         while refs := store.queued_links(batch):
-            changes = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
+            works = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
+            changes = works.keys
             old_keys = store.match_keys_of(list(changes))
-            clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
+            whole = whole and works.closed
+            if whole:
+                clusters = link_closed(
+                    changes, max_key_records=max_key_records, common=works.common
+                )
+            else:
+                clusters = relink(
+                    changes, store, max_key_records=max_key_records, old_keys=old_keys
+                )
             store.save_links(changes, old_keys, clusters, {})
             result.add(changes, clusters)
     return result.total()
 
 
+@dataclass
+class _Works:
+    """Queued records and their staged keys, gathered work by work."""
+
+    keys: dict[RecordRef, list[MatchKey]]
+    closed: bool  # every queued record sharing a linking key with one of them is in `keys`
+    common: set[MatchKey]  # keys staged for more records than the cap: they link nothing
+
+
 def _with_their_works(
     store: Store, refs: list[RecordRef], most: int, max_key_records: int
-) -> dict[RecordRef, list[MatchKey]]:
+) -> _Works:
     """The staged keys of `refs` and of the staged records that share keys with them, up to
-    about `most` records (keys held by more than `max_key_records` link nothing: not followed)."""
+    about `most` records (keys held by more than `max_key_records` link nothing: not followed).
+
+    Closed, and every record staged, they are whole works of the graph after the run: they
+    are linked by themselves, in memory (`link_closed`), without reading the stored keys
+    around them as `relink` does (a third of `link --full`).
+    """
     changes: dict[RecordRef, list[MatchKey]] = {ref: [] for ref in refs}
     changes.update(store.staged_keys_of(refs))
+    common: set[MatchKey] = set()
     frontier = set(changes)
     while frontier and len(changes) < most:
         keys = {key for ref in frontier for key in changes[ref]}
-        sharing = store.staged_sharing(keys, max_key_records + 1)
+        sharing, over = store.staged_sharing(keys, max_key_records + 1)
+        common |= over
         frontier = {ref for found in sharing.values() for ref in found if ref not in changes}
         changes.update(store.staged_keys_of(frontier))
-    return changes
+    return _Works(changes, not frontier, common)
 
 
 class _Tally:

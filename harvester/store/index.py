@@ -637,12 +637,16 @@ class Store:
 
     def staged_sharing(
         self, keys: Collection[links.Key], limit: int
-    ) -> dict[links.Key, list[links.Ref]]:
+    ) -> tuple[dict[links.Key, list[links.Ref]], set[links.Key]]:
         """The still queued records of each key staged for 2 to `limit` - 1 records (a key
-        staged for one is the asking record's own)."""
+        staged for one is the asking record's own), and the keys staged for `limit` or more."""
         counts = links.count_sharing(self.db, keys, limit, links.STAGED)
         few = [key for key, count in counts.items() if 1 < count < limit]
-        return links.queued_sharing(self.db, few)
+        return links.queued_sharing(self.db, few), {k for k, n in counts.items() if n >= limit}
+
+    def queue_holds_every_record(self) -> bool:
+        """Whether every record waits to be linked (`link --full` queued them all)."""
+        return links.queue_holds_every_record(self.db)
 
     def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         """The stored keys of the records that have any, in one query per few hundred."""

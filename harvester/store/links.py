@@ -113,6 +113,14 @@ def queued_sources(db: sqlite_utils.Database) -> int:
     return 0 if first[0] is None else 1 if first[0] == first[1] else 2
 
 
+def queue_holds_every_record(db: sqlite_utils.Database) -> bool:
+    """Whether the queue holds as many records as `records` (it holds no others)."""
+    found = db.execute(
+        f"SELECT (SELECT count(*) FROM {LINK_QUEUE}) = (SELECT count(*) FROM records)"
+    )
+    return bool(found.fetchone()[0])
+
+
 def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
     """The first `limit` records of the queue."""
     return [
