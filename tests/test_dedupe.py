@@ -12,6 +12,7 @@ import sqlite_utils
 
 from harvester.link.clusters import Cluster, cluster_id_for, link_records, relink
 from harvester.link.keys import (
+    DEFAULT_MAX_KEY_RECORDS,
     DOI,
     FUZZY,
     ISBN,
@@ -47,8 +48,11 @@ def record(
     }
 
 
-def link(rows: Sequence[dict[str, Any]], **options: int) -> dict[RecordRef, Cluster | None]:
-    return link_records([((r["source"], r["identifier"]), match_keys(r)) for r in rows], **options)
+def link(
+    rows: Sequence[dict[str, Any]], max_key_records: int = DEFAULT_MAX_KEY_RECORDS
+) -> dict[RecordRef, Cluster | None]:
+    items = [((r["source"], r["identifier"]), match_keys(r)) for r in rows]
+    return link_records(items, max_key_records=max_key_records)
 
 
 def linked(result: dict[RecordRef, Cluster | None], one: RecordRef, other: RecordRef) -> bool:
