@@ -157,15 +157,19 @@ def test_linking_gives_back_the_page_cache_and_checkpoint_it_widened(
         return cache, store.db.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
 
     seen: list[tuple[int, int]] = []
-    save = store.save_links
 
-    def save_and_look(*args: Any) -> None:
-        seen.append(pragmas())
-        save(*args)
+    def looking(write: Any) -> Any:
+        def write_and_look(*args: Any) -> Any:
+            seen.append(pragmas())
+            return write(*args)
+
+        return write_and_look
 
     try:
         before = pragmas()
-        monkeypatch.setattr(store, "save_links", save_and_look)
+        # Both ways a record is linked: alone, in SQL, and through `relink`.
+        monkeypatch.setattr(store, "save_links", looking(store.save_links))
+        monkeypatch.setattr(store, "link_lonely", looking(store.link_lonely))
         assert link_index(store).rekeyed == 2
         assert seen and all(cache < before[0] and ck > before[1] for cache, ck in seen)
         assert pragmas() == before

@@ -591,6 +591,12 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
+    def link_lonely(self, after: links.Ref | None, limit: int) -> links.Ref | None:
+        """Link the queued records after `after` that are new and share no key, in SQL; the
+        last record looked at (None: no more). See `links.link_lonely`."""
+        with self.transaction():
+            return links.link_lonely(self.db, after, limit)
+
     def queued_link_count(self, most: int) -> int:
         """Records waiting to be linked, counted up to `most`."""
         return links.queued_count(self.db, most)

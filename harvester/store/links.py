@@ -99,6 +99,63 @@ def pending_after(
     )
 
 
+FRESH, FRESH_KEYS = "temp.link_fresh", "temp.link_fresh_keys"
+
+
+def link_lonely(db: sqlite_utils.Database, after: Ref | None, limit: int) -> Ref | None:
+    """Link the lonely records among the `limit` queued after `after`; the last one looked at
+    (None: the queue has no more after `after`).
+
+    A record with no stored keys (so in no cluster), queued with its keys, none of which a
+    stored record or another of these holds, is in no cluster: its keys are stored and it
+    leaves the queue, by SQLite alone (most records of a member's first harvest). A record
+    linked later with one of its keys finds it stored and forms the cluster then: linking in
+    any order forms what linking everything at once does. The caller holds the transaction.
+    """
+    clause, params = ("WHERE (source, identifier) > (?, ?) ", list(after)) if after else ("", [])
+    db.execute(f"DROP TABLE IF EXISTS {FRESH}")
+    db.execute(
+        f"CREATE TABLE {FRESH} AS SELECT source, identifier, keys FROM {LINK_QUEUE} {clause}"
+        "ORDER BY source, identifier LIMIT ?",
+        [*params, limit],
+    )
+    last = db.execute(
+        f"SELECT source, identifier FROM {FRESH} ORDER BY source DESC, identifier DESC LIMIT 1"
+    ).fetchone()
+    db.execute(
+        f"DELETE FROM {FRESH} WHERE keys IS NULL "
+        "OR EXISTS (SELECT 1 FROM match_keys m "
+        f"WHERE m.source = {FRESH}.source AND m.identifier = {FRESH}.identifier)"
+    )  # (a record in a cluster has keys: one stored without any is in none)
+    db.execute(
+        f"CREATE TABLE {FRESH_KEYS} AS SELECT f.source, f.identifier, "
+        "json_extract(k.value, '$[0]') AS kind, json_extract(k.value, '$[1]') AS key "
+        f"FROM {FRESH} f, json_each(f.keys) k"
+    )
+    db.execute(f"CREATE INDEX {FRESH_KEYS}_key ON link_fresh_keys (kind, key)")
+    # Records with a key held by a stored record or by another fresh one are not lonely.
+    db.execute(
+        f"DELETE FROM {FRESH} WHERE (source, identifier) IN ("
+        f"SELECT f.source, f.identifier FROM {FRESH_KEYS} f WHERE "
+        "EXISTS (SELECT 1 FROM match_keys m WHERE m.kind = f.kind AND m.key = f.key) "
+        f"OR EXISTS (SELECT 1 FROM {FRESH_KEYS} o WHERE o.kind = f.kind "
+        "AND o.key = f.key AND (o.source <> f.source OR o.identifier <> f.identifier)))"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO match_keys (source, identifier, kind, key) "
+        f"SELECT k.source, k.identifier, k.kind, k.key FROM {FRESH_KEYS} k "
+        f"JOIN {FRESH} f ON f.source = k.source AND f.identifier = k.identifier "
+        "ORDER BY 1, 2, 3, 4"
+    )
+    db.execute(
+        f"DELETE FROM {LINK_QUEUE} WHERE (source, identifier) IN "
+        f"(SELECT source, identifier FROM {FRESH})"
+    )
+    db.execute(f"DROP TABLE {FRESH}")
+    db.execute(f"DROP TABLE {FRESH_KEYS}")
+    return (last[0], last[1]) if last else None
+
+
 def queued_count(db: sqlite_utils.Database, most: int) -> int:
     """How many records wait in the queue, counted up to `most`."""
     found = db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {LINK_QUEUE} LIMIT ?)", [most])
