@@ -141,15 +141,17 @@ def link_lonely(db: sqlite_utils.Database, after: Ref | None, limit: int) -> Ref
         f"OR EXISTS (SELECT 1 FROM {FRESH_KEYS} o WHERE o.kind = f.kind "
         "AND o.key = f.key AND (o.source <> f.source OR o.identifier <> f.identifier)))"
     )
+    # Off the queue first: the keys then fill the pages the queue rows leave (the other
+    # way round, the file kept the queue's pages free: 190 bytes a record more).
+    db.execute(
+        f"DELETE FROM {LINK_QUEUE} WHERE (source, identifier) IN "
+        f"(SELECT source, identifier FROM {FRESH})"
+    )
     db.execute(
         "INSERT OR IGNORE INTO match_keys (source, identifier, kind, key) "
         f"SELECT k.source, k.identifier, k.kind, k.key FROM {FRESH_KEYS} k "
         f"JOIN {FRESH} f ON f.source = k.source AND f.identifier = k.identifier "
         "ORDER BY 1, 2, 3, 4"
-    )
-    db.execute(
-        f"DELETE FROM {LINK_QUEUE} WHERE (source, identifier) IN "
-        f"(SELECT source, identifier FROM {FRESH})"
     )
     db.execute(f"DROP TABLE {FRESH}")
     db.execute(f"DROP TABLE {FRESH_KEYS}")
