@@ -11,7 +11,7 @@ import pytest
 
 from harvester.link import run
 from harvester.link.clusters import link_closed, link_records
-from harvester.link.keys import MatchKey, RecordRef, match_keys
+from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, match_keys
 from harvester.link.run import link_index
 from harvester.normalise.identifiers import own_identifiers
 from harvester.store import Store
@@ -84,6 +84,19 @@ def _stored(store: Store) -> tuple[dict[RecordRef, Any], dict[RecordRef, set[Mat
     return clusters, keys
 
 
+def _as_linking_everything(
+    store: Store, records: dict[RecordRef, dict[str, Any]], cap: int = DEFAULT_MAX_KEY_RECORDS
+) -> None:
+    """The index holds the clusters and keys that linking all `records` at once gives."""
+    keys = {ref: _keys(record) for ref, record in records.items()}
+    expected = link_records(keys.items(), max_key_records=cap)
+    clusters, stored_keys = _stored(store)
+    assert clusters == {
+        ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None) for ref in records
+    }
+    assert stored_keys == {ref: set(k) for ref, k in keys.items() if k}
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_linking_in_batches_equals_linking_everything(
     seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -109,14 +122,7 @@ def test_linking_in_batches_equals_linking_everything(
             monkeypatch.setattr(run, "EXPAND_LIMIT", rng.choice([1, 2, 20]))
             link_index(store, batch=rng.randrange(1, 8), full=full, max_key_records=CAP)
 
-            keys = {ref: _keys(record) for ref, record in current.items()}
-            expected = link_records(keys.items(), max_key_records=CAP)
-            clusters, stored_keys = _stored(store)
-            assert clusters == {
-                ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None)
-                for ref in current
-            }
-            assert stored_keys == {ref: set(k) for ref, k in keys.items() if k}
+            _as_linking_everything(store, current, CAP)
             assert store.db.execute("SELECT count(*) FROM link_queue").fetchone() == (0,)
     finally:
         store.close()
@@ -209,14 +215,7 @@ def test_edited_titles_of_linked_works_link_as_linking_everything(
                 _save(store, ref, current[ref], keyed=rng.random() < 0.8)
             link_index(store, batch=rng.randrange(1, 10), max_key_records=CAP)
 
-            keys = {ref: _keys(record) for ref, record in current.items()}
-            expected = link_records(keys.items(), max_key_records=CAP)
-            clusters, stored_keys = _stored(store)
-            assert clusters == {
-                ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None)
-                for ref in current
-            }
-            assert stored_keys == {ref: set(k) for ref, k in keys.items() if k}
+            _as_linking_everything(store, current, CAP)
     finally:
         store.close()
     assert any(steady_seen), "no edit took the steady path"
@@ -227,13 +226,6 @@ def _linked(store: Store, records: dict[RecordRef, dict[str, Any]]) -> None:
     for ref, record in records.items():
         _save(store, ref, record, keyed=True)
     link_index(store)
-
-
-def _as_linking_everything(store: Store, records: dict[RecordRef, dict[str, Any]]) -> None:
-    expected = link_records(((ref, _keys(r)) for ref, r in records.items()))
-    assert _stored(store)[0] == {
-        ref: (c.cluster_id, c.reason) if (c := expected[ref]) else (None, None) for ref in records
-    }
 
 
 def test_a_title_edit_that_joins_a_record_edited_with_it_forms_the_cluster(
