@@ -74,8 +74,8 @@ def _link_changed(store: Store, batch: int, max_key_records: int) -> LinkResult:
         relinked = {
             ref: keys for ref, keys in changes.items() if set(keys) != set(old_keys.get(ref, ()))
         }
-        clusters = _relink_unsteady(store, relinked, old_keys, current, max_key_records)
-        store.save_links(changes, old_keys, clusters, current)
+        clusters, known = _relink_unsteady(store, relinked, old_keys, current, max_key_records)
+        store.save_links(changes, old_keys, clusters, known)
         result.add(changes, clusters)
     return result.total()
 
@@ -83,11 +83,12 @@ def _link_changed(store: Store, batch: int, max_key_records: int) -> LinkResult:
 def _link_lonely(store: Store) -> int:
     """Take the records new to linking that share no key off the queue first, in SQL (the
     first harvest of a member: 33 us a record through `relink`); the records linked."""
-    before = store.queued_link_count(2**62)
-    after: RecordRef | None = None
-    while (after := store.link_lonely(after, LONELY_CHUNK)) is not None:
-        pass
-    return before - store.queued_link_count(2**62)
+    linked, after = 0, None
+    while True:
+        after, count = store.link_lonely(after, LONELY_CHUNK)
+        linked += count
+        if after is None:
+            return linked
 
 
 def _relink_unsteady(
@@ -96,8 +97,9 @@ def _relink_unsteady(
     old_keys: Mapping[RecordRef, Sequence[MatchKey]],
     current: Mapping[RecordRef, tuple[Any, ...]],
     max_key_records: int,
-) -> dict[RecordRef, Cluster | None]:
-    """Form the clusters the changes touch, but those proven steady (`link.steady`).
+) -> tuple[dict[RecordRef, Cluster | None], Mapping[RecordRef, tuple[Any, ...]]]:
+    """Form the clusters the changes touch, but those proven steady (`link.steady`); with
+    them, the stored clusters known so far (`current`, and what the check read).
 
     Should a change formed as usual reach a cluster proven steady, the proof does not hold
     (it assumed that cluster untouched by the others): everything is formed again.
@@ -105,12 +107,12 @@ def _relink_unsteady(
     steady = steady_changes(relinked, old_keys, current, store, max_key_records)
     unsteady = {ref: keys for ref, keys in relinked.items() if ref not in steady}
     clusters = relink(unsteady, store, max_key_records=max_key_records, old_keys=old_keys)
-    if steady:
-        held = set(steady.values())
-        before = store.stored_clusters([ref for ref in clusters if ref not in current])
-        if any((current.get(ref) or before[ref])[0] in held for ref in clusters):
-            clusters = relink(relinked, store, max_key_records=max_key_records, old_keys=old_keys)
-    return clusters
+    if not steady:
+        return clusters, current
+    known = {**store.stored_clusters([ref for ref in clusters if ref not in current]), **current}
+    if any(known[ref][0] in set(steady.values()) for ref in clusters):
+        clusters = relink(relinked, store, max_key_records=max_key_records, old_keys=old_keys)
+    return clusters, known
 
 
 def _link_all(store: Store, batch: int, max_key_records: int, *, rekey: bool) -> LinkResult:

@@ -37,7 +37,7 @@ KeyInCluster = tuple[str, str, str]  # (cluster id, kind, key)
 
 class ClusterKeyCounts(Protocol):
     def key_reach(
-        self, items: Sequence[KeyInCluster], limit: int
+        self, items: Collection[KeyInCluster], limit: int
     ) -> Mapping[KeyInCluster, tuple[int, int]]:
         """For each (cluster, key): the records having the key and those of them in the
         cluster, counted up to `limit`."""
@@ -63,8 +63,8 @@ def steady_changes(
     """
     gained: dict[MatchKey, set[RecordRef]] = {}
     lost: dict[MatchKey, set[RecordRef]] = {}
-    for ref, keys in changes.items():
-        new, old = set(keys), set(old_keys.get(ref, ()))
+    sets = {ref: (set(keys), set(old_keys.get(ref, ()))) for ref, keys in changes.items()}
+    for ref, (new, old) in sets.items():
         for key in new - old:
             gained.setdefault(key, set()).add(ref)
         for key in old - new:
@@ -72,11 +72,10 @@ def steady_changes(
     spoiled: set[str] = set()  # clusters with a change the check cannot vouch for
     tries: dict[RecordRef, tuple[str, list[MatchKey]]] = {}
     edited: dict[RecordRef, tuple[str, set[MatchKey]]] = {}
-    for ref, keys in changes.items():
+    for ref, (new, old) in sets.items():
         cluster_id = current.get(ref, (None,))[0]
         if cluster_id is None:
             continue
-        new, old = set(keys), set(old_keys.get(ref, ()))
         if any(kind != FUZZY for kind, _ in new ^ old):
             spoiled.add(cluster_id)
             continue
@@ -92,7 +91,7 @@ def steady_changes(
     while tries:
         round_ = {ref: (cid, strong.pop()) for ref, (cid, strong) in tries.items() if strong}
         asked |= {(cid, *key) for cid, key in round_.values()}
-        reach.update(stored.key_reach(sorted(asked), limit))
+        reach.update(stored.key_reach(asked, limit))
         asked = set()
         for ref, (cid, key) in round_.items():
             if _spans(reach.get((cid, *key)), sizes.get(cid, 0), max_key_records):

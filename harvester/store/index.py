@@ -591,9 +591,9 @@ class Store:
         """Up to `limit` records changed since they were last linked, decoded."""
         return links.pending(self.db, limit)
 
-    def link_lonely(self, after: links.Ref | None, limit: int) -> links.Ref | None:
-        """Link the queued records after `after` that are new and share no key, in SQL; the
-        last record looked at (None: no more). See `links.link_lonely`."""
+    def link_lonely(self, after: links.Ref | None, limit: int) -> tuple[links.Ref | None, int]:
+        """Link the queued records after `after` that are new and share no key, in SQL: the
+        last record looked at (None: no more) and how many were linked (`links.link_lonely`)."""
         with self.transaction():
             return links.link_lonely(self.db, after, limit)
 
@@ -665,7 +665,7 @@ class Store:
         return links.records_sharing(self.db, keys)
 
     def key_reach(
-        self, items: Sequence[tuple[str, str, str]], limit: int
+        self, items: Collection[tuple[str, str, str]], limit: int
     ) -> dict[tuple[str, str, str], tuple[int, int]]:
         """Per (cluster id, kind, key): records with the key and those of them in the
         cluster, counted up to `limit` (see `harvester.link.steady`)."""

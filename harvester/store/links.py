@@ -102,9 +102,9 @@ def pending_after(
 FRESH, FRESH_KEYS = "temp.link_fresh", "temp.link_fresh_keys"
 
 
-def link_lonely(db: sqlite_utils.Database, after: Ref | None, limit: int) -> Ref | None:
-    """Link the lonely records among the `limit` queued after `after`; the last one looked at
-    (None: the queue has no more after `after`).
+def link_lonely(db: sqlite_utils.Database, after: Ref | None, limit: int) -> tuple[Ref | None, int]:
+    """Link the lonely records among the `limit` queued after `after`: the last one looked at
+    (None: the queue has no more after `after`) and how many were linked.
 
     A record with no stored keys (so in no cluster), queued with its keys, none of which a
     stored record or another of these holds, is in no cluster: its keys are stored and it
@@ -153,9 +153,10 @@ def link_lonely(db: sqlite_utils.Database, after: Ref | None, limit: int) -> Ref
         f"JOIN {FRESH} f ON f.source = k.source AND f.identifier = k.identifier "
         "ORDER BY 1, 2, 3, 4"
     )
+    linked = db.execute(f"SELECT count(*) FROM {FRESH}").fetchone()[0]
     db.execute(f"DROP TABLE {FRESH}")
     db.execute(f"DROP TABLE {FRESH_KEYS}")
-    return (last[0], last[1]) if last else None
+    return ((last[0], last[1]) if last else None), int(linked)
 
 
 def queued_count(db: sqlite_utils.Database, most: int) -> int:
@@ -266,45 +267,48 @@ def _decode(cursor: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
 _MAX_VARIABLES = 998
 
 
-def _in_chunks(pairs: Collection[tuple[str, str]]) -> Iterator[tuple[str, list[str]]]:
-    """`SELECT column1, column2 FROM (VALUES ...)` over the pairs, and its parameters, by chunk.
+def _in_chunks(
+    rows: Collection[tuple[str, ...]], reserved: int = 1
+) -> Iterator[tuple[str, list[str]]]:
+    """`SELECT column1, column2, ... FROM (VALUES ...)` over the rows (pairs, mostly), and its
+    parameters, by chunk; `reserved` parameters of each statement are the caller's own.
 
     Written as a subquery, `(a, b) IN (...)` searches the index on (a, b); `(a, b) IN (VALUES
     ...)` scans the table. Sorted, neighbouring lookups share index pages: half the time of
     random order on a 100,000-record index.
     """
-    items = sorted(pairs)
-    step = _MAX_VARIABLES // 2
+    items = sorted(rows)
+    if not items:
+        return
+    width = len(items[0])
+    columns = ", ".join(f"column{n}" for n in range(1, width + 1))
+    row = f"({', '.join(['?'] * width)})"
+    step = (_MAX_VARIABLES + 1 - reserved) // width
     for start in range(0, len(items), step):
         chunk = items[start : start + step]
-        values = ", ".join(["(?, ?)"] * len(chunk))
         yield (
-            f"SELECT column1, column2 FROM (VALUES {values})",
-            [value for pair in chunk for value in pair],
+            f"SELECT {columns} FROM (VALUES {', '.join([row] * len(chunk))})",
+            [value for item in chunk for value in item],
         )
 
 
 def key_reach(
-    db: sqlite_utils.Database, items: Sequence[tuple[str, str, str]], limit: int
+    db: sqlite_utils.Database, items: Collection[tuple[str, str, str]], limit: int
 ) -> dict[tuple[str, str, str], tuple[int, int]]:
     """For each (cluster id, kind, key): the records having the key and those of them in the
     cluster, each counted up to `limit`, by SQLite alone."""
     found: dict[tuple[str, str, str], tuple[int, int]] = {}
-    step = (_MAX_VARIABLES - 2) // 3
-    for start in range(0, len(items), step):
-        chunk = items[start : start + step]
-        values = ", ".join(["(?, ?, ?)"] * len(chunk))
-        rows = db.execute(
+    for values, params in _in_chunks(items, reserved=2):
+        for cluster_id, kind, key, total, inside in db.execute(
             "SELECT v.column1, v.column2, v.column3, "
             "(SELECT count(*) FROM (SELECT 1 FROM match_keys m "
             "WHERE m.kind = v.column2 AND m.key = v.column3 LIMIT ?)), "
             f"(SELECT count(*) FROM (SELECT 1 FROM match_keys m JOIN {LINKS} l "
             "ON l.source = m.source AND l.identifier = m.identifier "
             "WHERE m.kind = v.column2 AND m.key = v.column3 AND l.cluster_id = v.column1 "
-            f"LIMIT ?)) FROM (VALUES {values}) v",
-            [limit, limit, *(value for item in chunk for value in item)],
-        )
-        for cluster_id, kind, key, total, inside in rows:
+            f"LIMIT ?)) FROM ({values}) v",
+            [limit, limit, *params],
+        ):
             found[(cluster_id, kind, key)] = (total, inside)
     return found
 
@@ -314,16 +318,14 @@ def cluster_sizes(
 ) -> dict[str, int]:
     """The records of each cluster, counted up to `limit`."""
     found: dict[str, int] = {}
-    ids = sorted(cluster_ids)
-    for start in range(0, len(ids), _MAX_VARIABLES):
-        chunk = ids[start : start + _MAX_VARIABLES]
-        rows = db.execute(
-            f"SELECT v.column1, (SELECT count(*) FROM (SELECT 1 FROM {LINKS} l "
-            f"WHERE l.cluster_id = v.column1 LIMIT ?)) "
-            f"FROM (VALUES {', '.join(['(?)'] * len(chunk))}) v",
-            [limit, *chunk],
+    for values, params in _in_chunks([(cluster_id,) for cluster_id in cluster_ids]):
+        found.update(
+            db.execute(
+                f"SELECT v.column1, (SELECT count(*) FROM (SELECT 1 FROM {LINKS} l "
+                f"WHERE l.cluster_id = v.column1 LIMIT ?)) FROM ({values}) v",
+                [limit, *params],
+            )
         )
-        found.update(rows)
     return found
 
 
