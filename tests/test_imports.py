@@ -23,6 +23,7 @@ EVERYTHING = {
     "harvest",
     "demo",
     "serve",
+    "workers",
     "__init__",
 }
 ALLOWED: dict[str, tuple[set[str], set[str]]] = {
@@ -51,7 +52,12 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     "link.keys": ({"models", "normalise"}, set()),
     "link.clusters": ({"models"}, set()),
     "link.steady": ({"models"}, set()),
-    "link.run": ({"models", "errors", "store"}, set()),
+    "link.run": ({"models", "errors", "store", "workers"}, set()),
+    # `link --full`: keys on every core (worker processes reading the index read-only).
+    "link.whole": ({"models", "store", "workers"}, set()),
+    "link.forkserver_init": (set(), set()),
+    # Worker processes for pure work: the standard library only.
+    "workers": (set(), set()),
     "export": (set(), set()),
     "export.writers": ({"models"}, {"lxml"}),
     "export.parquet": ({"models"}, {"pyarrow"}),
@@ -59,7 +65,7 @@ ALLOWED: dict[str, tuple[set[str], set[str]]] = {
     # The client adapter: protocol (client), HTTP (transport), parsing (xmlsafe).
     "oai": ({"models", "errors", "normalise", "__init__"}, {"sickle", "lxml", "requests"}),
     "store": ({"models", "errors", "normalise"}, {"sqlite_utils", "orjson"}),
-    "harvest": ({"models", "errors", "oai", "normalise", "store", "link"}, set()),
+    "harvest": ({"models", "errors", "oai", "normalise", "store", "link", "workers"}, set()),
     "demo": ({"models"}, {"lxml"}),
     # The server: OAI-PMH provider and the reader's web page, over a read-only store. `make_app`
     # reads the config as the command line does, so the app runs under any WSGI server.

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import subprocess
+import sys
+import time
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harvester.link import run
+from harvester.link import run, whole
 from harvester.link.clusters import link_closed, link_records
 from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, match_keys
 from harvester.link.run import link_index
@@ -120,7 +127,15 @@ def test_linking_in_batches_equals_linking_everything(
             monkeypatch.setattr(run, "STAGE_ABOVE", rng.choice([0, 5, 10**6]))
             # Works gathered whole, or cut short (linked as records sharing keys around).
             monkeypatch.setattr(run, "EXPAND_LIMIT", rng.choice([1, 2, 20]))
-            link_index(store, batch=rng.randrange(1, 8), full=full, max_key_records=CAP)
+            # --full keys spans of records in worker processes, or in this one.
+            monkeypatch.setattr(whole, "SPAN", rng.choice([3, 10, 10**4]))
+            link_index(
+                store,
+                batch=rng.randrange(1, 8),
+                full=full,
+                max_key_records=CAP,
+                workers=rng.choice([1, 2]),
+            )
 
             _as_linking_everything(store, current, CAP)
             assert store.db.execute("SELECT count(*) FROM link_queue").fetchone() == (0,)
@@ -171,6 +186,85 @@ def test_full_linking_recomputes_clusters_whose_keys_did_not_change(tmp_path: Pa
         assert _stored(store)[0] == linked
     finally:
         store.close()
+
+
+def _random_index(store: Store, rng: random.Random, records: int) -> dict[RecordRef, Any]:
+    """Records of four members saved and linked, some of them deleted again (rowid gaps)."""
+    current = {(f"m{rng.randrange(4)}", f"oai:{i}"): _random_record(rng) for i in range(records)}
+    for ref, record in current.items():
+        _save(store, ref, record, keyed=True)
+    gone = rng.sample(sorted(current), records // 10)
+    for ref in gone:
+        store.db.execute("DELETE FROM records WHERE source = ? AND identifier = ?", ref)
+        store.db.execute("DELETE FROM link_queue WHERE source = ? AND identifier = ?", ref)
+        del current[ref]
+    link_index(store, max_key_records=CAP)
+    store.mark_all_for_linking()
+    return current
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_full_linking_keyed_in_worker_processes_equals_linking_everything(
+    workers: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`link --full` keys spans of records in worker processes (or in this one): the index
+    ends as linking everything at once, whatever span the records of a work fall in."""
+    monkeypatch.setattr(whole, "SPAN", 7)
+    spans: list[int] = []
+    real = whole._stage_in_pool
+
+    def counted(*args: Any) -> int:
+        spans.append(real(*args))
+        return spans[-1]
+
+    monkeypatch.setattr(whole, "_stage_in_pool", counted)
+    store = Store(tmp_path / "index.db")
+    try:
+        current = _random_index(store, random.Random(workers), 120)
+        result = link_index(store, batch=5, full=True, max_key_records=CAP, workers=workers)
+        assert result.rekeyed == len(current)
+        _as_linking_everything(store, current, CAP)
+        assert store.db.execute("SELECT count(*) FROM link_queue").fetchone() == (0,)
+    finally:
+        store.close()
+    # Every span went through the pool when asked for workers, none otherwise.
+    assert spans == ([18] if workers == 2 else [])
+
+
+def test_full_linking_keys_the_rest_itself_when_a_worker_dies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker process that dies (killed, out of memory) costs speed, not the run."""
+
+    class DyingPool:
+        """Keys the first six spans, then breaks as a pool whose worker died does."""
+
+        given = 0
+
+        def __init__(self, *args: Any) -> None:
+            pass
+
+        def submit(self, work: Any, *args: Any) -> Future[Any]:
+            DyingPool.given += 1
+            if DyingPool.given > 6:
+                raise BrokenProcessPool("a worker died")
+            future: Future[Any] = Future()
+            future.set_result(work(*args))
+            return future
+
+        def shutdown(self, **kwargs: Any) -> None:
+            pass
+
+    monkeypatch.setattr(whole, "SPAN", 7)
+    monkeypatch.setattr(whole, "process_pool", DyingPool)
+    store = Store(tmp_path / "index.db")
+    try:
+        current = _random_index(store, random.Random(5), 120)
+        assert link_index(store, full=True, max_key_records=CAP, workers=2).rekeyed == len(current)
+        _as_linking_everything(store, current, CAP)
+    finally:
+        store.close()
+    assert DyingPool.given == 7  # two spans staged from the pool, the rest by this process
 
 
 def _work_record(rng: random.Random, work: int) -> dict[str, Any]:
@@ -317,3 +411,80 @@ def test_whole_works_linked_alone_equal_linking_them_with_everything(seed: int) 
     assert link_closed(region, max_key_records=CAP, common=common) == link_records(
         region.items(), max_key_records=CAP, common=common
     )
+
+
+# `harvester link --full` in a process of its own, each span's staging slowed down, so that
+# a signal finds its worker processes keying.
+_SLOW_FULL_LINK = """
+import sys, time
+from harvester.cli import main
+from harvester.link import whole
+whole.SPAN = 5
+real = whole._stage
+def slow(*args):
+    print("staging", flush=True)
+    time.sleep(0.1)
+    real(*args)
+whole._stage = slow
+sys.argv = ["harvester", "link", "--full", "--db", sys.argv[1], "--workers", "2"]
+main()
+"""
+
+
+def _start_slow_full_link(database: Path) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_FULL_LINK, str(database)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    for _ in range(3):  # staging, the workers keying ahead of it
+        assert process.stdout.readline() == "staging\n", process.communicate()
+    return process
+
+
+def _group_gone(group: int) -> bool:
+    """Whether every process of the group (the command, its workers, their fork server) left."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("signal_", [signal.SIGINT, signal.SIGKILL])
+def test_full_linking_stopped_while_keying_leaves_no_process_and_reruns_whole(
+    signal_: signal.Signals, tmp_path: Path
+) -> None:
+    """Ctrl-C (to the whole group, as a terminal sends it) exits 130 in one line; kill -9 of
+    the command alone leaves no worker behind. Either way nothing was saved yet: every
+    record is still queued, and the next `link --full` ends as linking everything at once."""
+    database = tmp_path / "index.db"
+    store = Store(database)
+    try:
+        current = _random_index(store, random.Random(7), 120)
+    finally:
+        store.close()
+    process = _start_slow_full_link(database)
+    if signal_ == signal.SIGINT:
+        os.killpg(process.pid, signal_)
+    else:
+        process.send_signal(signal_)
+    _, stderr = process.communicate(timeout=20)
+    assert _group_gone(process.pid)
+    if signal_ == signal.SIGINT:
+        assert process.returncode == 130
+        assert stderr.strip() == "Interrupted."
+    store = Store(database)
+    try:
+        queued = store.db.execute("SELECT count(*) FROM link_queue").fetchone()[0]
+        assert queued == len(current)
+        link_index(store, full=True, max_key_records=CAP)
+        _as_linking_everything(store, current, CAP)
+    finally:
+        store.close()

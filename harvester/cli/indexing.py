@@ -231,7 +231,13 @@ def reindex(config_path: Path | None, database: Path | None) -> None:
 @cli.command()
 @config_options
 @click.option("--full", is_flag=True, help="Re-key every record, not only the changed ones.")
-def link(config_path: Path | None, database: Path | None, full: bool) -> None:
+@click.option(
+    "-w",
+    "--workers",
+    type=click.IntRange(min=1),
+    help="Processes that key records for --full (default: one per core; 1: this process).",
+)
+def link(config_path: Path | None, database: Path | None, full: bool, workers: int | None) -> None:
     """Link records of different members that describe the same work.
 
     Runs by itself at the end of every harvest, for the records that changed.
@@ -248,7 +254,7 @@ def link(config_path: Path | None, database: Path | None, full: bool) -> None:
                 store.mark_all_for_linking()
             from harvester.link.run import link_index
 
-            result = link_index(store, full=full)
+            result = link_index(store, full=full, workers=workers)
     click.echo(
         f"{result.rekeyed:,} records re-keyed; {result.clusters:,} clusters formed or changed"
     )

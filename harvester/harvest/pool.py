@@ -14,14 +14,13 @@ starts on the first page with records, so a run that finds nothing new starts no
 from __future__ import annotations
 
 import logging
-import multiprocessing
-import multiprocessing.forkserver
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from harvester.workers import default_workers, process_pool, start_fork_server
 
 T = TypeVar("T")
 
@@ -31,16 +30,10 @@ T = TypeVar("T")
 # source's next request. Eight sources at 250 ms a request took 2.57 s with 5 places (two
 # per worker and one) and 2.28 s with 16, against 1.9 s for one of them alone.
 IN_FLIGHT = 16
+# The fork server's first import: it ignores Ctrl-C and warms the normaliser (forkserver_init).
+FORK_SERVER_PRELOAD = "harvester.harvest.forkserver_init"
 
 log = logging.getLogger(__name__)
-
-
-def default_workers() -> int:
-    """All the cores this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class PagePool:
@@ -80,16 +73,7 @@ class PagePool:
             if self._closed:
                 raise RuntimeError("the page pool is closed")
             if self._executor is None:
-                from harvester.harvest.work import start_worker
-
-                context = multiprocessing.get_context("forkserver")
-                _start_fork_server(context)
-                self._executor = ProcessPoolExecutor(
-                    self.workers,
-                    mp_context=context,
-                    initializer=start_worker,
-                    initargs=(os.getpid(),),
-                )
+                self._executor = process_pool(self.workers, FORK_SERVER_PRELOAD)
             return self._executor
 
     def try_slot(self) -> bool:
@@ -121,10 +105,4 @@ def warm_up(workers: int | None) -> None:
     for it. This module imports nothing heavy, so calling it first costs this process ~10 ms.
     """
     if (workers or default_workers()) > 1:
-        _start_fork_server(multiprocessing.get_context("forkserver"))
-
-
-def _start_fork_server(context: Any) -> None:
-    """Start the fork server; it ignores Ctrl-C from its first import (forkserver_init)."""
-    context.set_forkserver_preload(["harvester.harvest.forkserver_init"])
-    multiprocessing.forkserver.ensure_running()
+        start_fork_server(FORK_SERVER_PRELOAD)

@@ -6,11 +6,6 @@ body in, rows out. Each record is read and normalised exactly once, here.
 
 from __future__ import annotations
 
-import os
-import signal
-import threading
-import time
-
 from harvester import normalise
 from harvester.link.keys import record_keys
 from harvester.models import RawRecord, Record, Source
@@ -79,31 +74,3 @@ def warm() -> None:
     the harvest), they are in every worker from its first page.
     """
     prepare_body(Source(name="warm", endpoint="http://localhost/oai"), "warm", _SAMPLE)
-
-
-def start_worker(harvester_pid: int) -> None:
-    """Initialise a worker process: Ctrl-C is the harvester's to handle, and no orphans.
-
-    A terminal sends SIGINT to the whole process group; the harvester finishes the current
-    page and stops the pool, so a worker must not die of it first. If the harvester is killed
-    (kill -9), nothing would tell the idle workers (nor their fork server, which waits for
-    them): they look for it twice a second and leave when it is gone.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch() -> None:
-        while _alive(harvester_pid):
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="orphan-watch", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process took the number: ours is gone
-        return False
-    return True

@@ -13,7 +13,9 @@ from typing import Any
 from harvester.link.clusters import Cluster, link_closed, relink
 from harvester.link.keys import DEFAULT_MAX_KEY_RECORDS, MatchKey, RecordRef, record_keys
 from harvester.link.steady import steady_changes
+from harvester.link.whole import Works, stage_every_record
 from harvester.store import Store
+from harvester.workers import default_workers
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,8 @@ FULL_BATCH = 500
 STAGE_ABOVE = 50_000
 # Queued records looked at per statement when taking lonely new records off the queue.
 LONELY_CHUNK = 20_000
+# `--full` over every record links whole works, about this many records a batch.
+WHOLE_BATCH = 2000
 # `--full` takes into a batch the records of the works it links, up to this many times its size.
 EXPAND_LIMIT = 20
 
@@ -49,24 +53,29 @@ def link_index(
     *,
     full: bool = False,
     max_key_records: int = DEFAULT_MAX_KEY_RECORDS,
+    workers: int | None = None,
 ) -> LinkResult:
     """Re-key pending records in batches and recompute the clusters they touch.
 
     A record whose keys came out as stored leaves the key graph as it was, so every cluster
     stays as stored: it is only taken off the queue (most records a harvest rewrites). `full`
-    recomputes the cluster of every queued record instead (`harvester link --full`, after the
-    rules changed); see `_link_all`.
+    recomputes the cluster of every record instead (`harvester link --full`, after the rules
+    changed), keyed again by `workers` processes (default: all cores); see `_link_whole`.
     """
     with store.bulk_writes():
         if full:
-            return _link_all(store, batch or FULL_BATCH, max_key_records, rekey=True)
+            whole = _link_whole(store, batch or WHOLE_BATCH, max_key_records, workers)
+            # What the queue still holds is of no record (not through the harvester).
+            return _link_changed(store, batch or LINK_BATCH, max_key_records, whole)
         if store.queued_link_count(STAGE_ABOVE + 1) > STAGE_ABOVE and store.queue_spans_members():
-            return _link_all(store, batch or FULL_BATCH, max_key_records, rekey=False)
+            return _link_all(store, batch or FULL_BATCH, max_key_records)
         return _link_changed(store, batch or LINK_BATCH, max_key_records)
 
 
-def _link_changed(store: Store, batch: int, max_key_records: int) -> LinkResult:
-    result = _Tally()
+def _link_changed(
+    store: Store, batch: int, max_key_records: int, result: _Tally | None = None
+) -> LinkResult:
+    result = result or _Tally()
     result.rekeyed += _link_lonely(store)
     while rows := store.pending_links(batch):
         current, changes = _decode(rows)
@@ -115,76 +124,64 @@ def _relink_unsteady(
     return clusters, known
 
 
-def _link_all(store: Store, batch: int, max_key_records: int, *, rekey: bool) -> LinkResult:
-    """Key every queued record first, then link them, the queued records of a work together.
+def _link_whole(store: Store, batch: int, max_key_records: int, workers: int | None) -> _Tally:
+    """Key every record on all cores, find the works at once and link them batch by batch
+    (`link.whole`). The queue is emptied only as clusters are saved, so an interrupted run
+    leaves the rest queued."""
+    result = _Tally()
+    with store.whole_staging():
+        staged = stage_every_record(store, workers or default_workers())
+        works = Works(store, staged, max_key_records)
+        for changes in works.batches(batch):
+            old_keys = store.match_keys_of(list(changes))
+            clusters = link_closed(changes, max_key_records=max_key_records, common=works.common)
+            store.save_links(changes, old_keys, clusters, {})
+            result.add(changes, clusters)
+    return result
+
+
+def _link_all(store: Store, batch: int, max_key_records: int) -> LinkResult:
+    """Stage the keys of every queued record first, then link them, the queued records of a
+    work together.
 
     The members of one work sit far apart in the queue (one per member library); linked in
     queue order, each batch would form again the clusters the earlier ones formed, ten times
-    over for a work held by ten members. The new keys wait in a temporary table; the queue is
-    emptied only as clusters are saved, so an interrupted run leaves the rest queued.
-    `rekey` keys every record from its row (the rules may have changed); otherwise the keys
-    queued with a record are staged as they are, and only records queued without are read.
+    over for a work held by ten members. The new keys wait in a temporary table: those queued
+    with a record as they are, the others computed from its row. The queue is emptied only as
+    clusters are saved, so an interrupted run leaves the rest queued.
     """
     result = _Tally()
     with store.staged_keys():
-        if not rekey:
-            store.stage_queued_keys()
+        store.stage_queued_keys()
         after: RecordRef | None = None
-        while rows := store.pending_links_after(after, batch, unkeyed_only=not rekey):
+        while rows := store.pending_links_after(after, batch, unkeyed_only=True):
             after = (rows[-1]["source"], rows[-1]["identifier"])
             store.stage_keys(_decode(rows)[1])
         store.staged_keys_indexed()
-        # Every record staged: the staged keys are the whole key graph after the run, and
-        # while every batch holds whole works, no record linked shares a key with one queued.
-        whole = rekey and store.queue_holds_every_record()
         while refs := store.queued_links(batch):
-            works = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
-            changes = works.keys
+            changes = _with_their_works(store, refs, batch * EXPAND_LIMIT, max_key_records)
             old_keys = store.match_keys_of(list(changes))
-            whole = whole and works.closed
-            if whole:
-                clusters = link_closed(
-                    changes, max_key_records=max_key_records, common=works.common
-                )
-            else:
-                clusters = relink(
-                    changes, store, max_key_records=max_key_records, old_keys=old_keys
-                )
+            clusters = relink(changes, store, max_key_records=max_key_records, old_keys=old_keys)
             store.save_links(changes, old_keys, clusters, {})
             result.add(changes, clusters)
     return result.total()
 
 
-@dataclass
-class _Works:
-    """Queued records and their staged keys, gathered work by work."""
-
-    keys: dict[RecordRef, list[MatchKey]]
-    closed: bool  # every queued record sharing a linking key with one of them is in `keys`
-    common: set[MatchKey]  # keys staged for more records than the cap: they link nothing
-
-
 def _with_their_works(
     store: Store, refs: list[RecordRef], most: int, max_key_records: int
-) -> _Works:
-    """The staged keys of `refs` and of the staged records that share keys with them, up to
-    about `most` records (keys held by more than `max_key_records` link nothing: not followed).
-
-    Closed, and every record staged, they are whole works of the graph after the run: they
-    are linked by themselves, in memory (`link_closed`), without reading the stored keys
-    around them as `relink` does (a third of `link --full`).
-    """
+) -> dict[RecordRef, list[MatchKey]]:
+    """The staged keys of `refs` and of the queued records that share keys with them, up to
+    about `most` records (keys held by more than `max_key_records` link nothing: not
+    followed; the records stored around them are `relink`'s to read)."""
     changes: dict[RecordRef, list[MatchKey]] = {ref: [] for ref in refs}
     changes.update(store.staged_keys_of(refs))
-    common: set[MatchKey] = set()
     frontier = set(changes)
     while frontier and len(changes) < most:
         keys = {key for ref in frontier for key in changes[ref]}
-        sharing, over = store.staged_sharing(keys, max_key_records + 1)
-        common |= over
+        sharing = store.staged_sharing(keys, max_key_records + 1)
         frontier = {ref for found in sharing.values() for ref in found if ref not in changes}
         changes.update(store.staged_keys_of(frontier))
-    return _Works(changes, not frontier, common)
+    return changes
 
 
 class _Tally:

@@ -619,7 +619,7 @@ class Store:
 
     @contextlib.contextmanager
     def staged_keys(self) -> Iterator[None]:
-        """A temporary table of the new keys of queued records, for `link --full`."""
+        """A temporary table of the new keys of queued records (a long queue of members)."""
         links.stage_begin(self.db)
         try:
             yield
@@ -643,16 +643,44 @@ class Store:
 
     def staged_sharing(
         self, keys: Collection[links.Key], limit: int
-    ) -> tuple[dict[links.Key, list[links.Ref]], set[links.Key]]:
+    ) -> dict[links.Key, list[links.Ref]]:
         """The still queued records of each key staged for 2 to `limit` - 1 records (a key
-        staged for one is the asking record's own), and the keys staged for `limit` or more."""
+        staged for one is the asking record's own)."""
         counts = links.count_sharing(self.db, keys, limit, links.STAGED)
         few = [key for key, count in counts.items() if 1 < count < limit]
-        return links.queued_sharing(self.db, few), {k for k, n in counts.items() if n >= limit}
+        return links.queued_sharing(self.db, few)
 
-    def queue_holds_every_record(self) -> bool:
-        """Whether every record waits to be linked (`link --full` queued them all)."""
-        return links.queue_holds_every_record(self.db)
+    @contextlib.contextmanager
+    def whole_staging(self) -> Iterator[None]:
+        """Temporary tables of every record's rowid, ref and new keys (`link --full`)."""
+        links.whole_begin(self.db)
+        try:
+            yield
+        finally:
+            links.whole_end(self.db)
+
+    def record_rowids(self) -> tuple[int, int] | None:
+        """The smallest and largest rowid of the records (None: the index has none)."""
+        return links.rowid_span(self.db)
+
+    def keying_rows(self, low: int, high: int) -> list[dict[str, Any]]:
+        """The records of rowids `low` to `high` as linking keys them, each with its `rid`."""
+        return links.keying_rows(self.db, low, high)
+
+    def stage_whole(
+        self, refs: Sequence[tuple[int, str, str]], keys: Sequence[tuple[int, str, str]]
+    ) -> None:
+        """Stage records (rowid, source, identifier) and their new keys (rowid, kind, key)."""
+        with self.transaction():
+            links.stage_whole(self.db, refs, keys)
+
+    def shared_whole_keys(self) -> Iterator[tuple[str, str, list[int]]]:
+        """Each staged key of two records or more, with the rowids of its records."""
+        return links.shared_whole_keys(self.db)
+
+    def whole_keys_of(self, rids: Collection[int]) -> dict[links.Ref, list[links.Key]]:
+        """The staged keys of the records of these rowids ([]: a record without keys)."""
+        return links.whole_keys_of(self.db, rids)
 
     def match_keys_of(self, refs: Collection[links.Ref]) -> dict[links.Ref, list[links.Key]]:
         """The stored keys of the records that have any, in one query per few hundred."""

@@ -173,14 +173,6 @@ def queued_sources(db: sqlite_utils.Database) -> int:
     return 0 if first[0] is None else 1 if first[0] == first[1] else 2
 
 
-def queue_holds_every_record(db: sqlite_utils.Database) -> bool:
-    """Whether the queue holds as many records as `records` (it holds no others)."""
-    found = db.execute(
-        f"SELECT (SELECT count(*) FROM {LINK_QUEUE}) = (SELECT count(*) FROM records)"
-    )
-    return bool(found.fetchone()[0])
-
-
 def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
     """The first `limit` records of the queue."""
     return [
@@ -191,7 +183,7 @@ def queued_refs(db: sqlite_utils.Database, limit: int) -> list[Ref]:
     ]
 
 
-# `link --full` keys every queued record first, into this connection's own temporary table,
+# A long queue of several members is keyed first, into this connection's own temporary table,
 # so that it can link the records of one work together whatever their places in the queue.
 STAGED = "temp.link_staged_keys"
 
@@ -228,6 +220,83 @@ def stage_queued(db: sqlite_utils.Database) -> None:
         "json_extract(k.value, '$[0]'), json_extract(k.value, '$[1]') "
         f"FROM {LINK_QUEUE} q, json_each(q.keys) k WHERE q.keys IS NOT NULL ORDER BY 1, 2, 3, 4"
     )
+
+
+# `link --full` over an index whose every record is queued keys each record into these two
+# tables of its connection, by the records' rowids: the works are then found by union-find
+# over integers (`harvester.link.whole`), not by following keys query after query.
+WHOLE_REFS, WHOLE_KEYS = "temp.link_whole_refs", "temp.link_whole_keys"
+
+
+def whole_begin(db: sqlite_utils.Database) -> None:
+    whole_end(db)
+    db.execute(
+        f"CREATE TABLE {WHOLE_REFS} (rid INTEGER PRIMARY KEY, source TEXT NOT NULL, "
+        "identifier TEXT NOT NULL)"
+    )
+    db.execute(
+        f"CREATE TABLE {WHOLE_KEYS} (rid INTEGER NOT NULL, kind TEXT NOT NULL, "
+        "key TEXT NOT NULL, PRIMARY KEY (rid, kind, key)) WITHOUT ROWID"
+    )
+
+
+def whole_end(db: sqlite_utils.Database) -> None:
+    db.execute(f"DROP TABLE IF EXISTS {WHOLE_REFS}")
+    db.execute(f"DROP TABLE IF EXISTS {WHOLE_KEYS}")
+
+
+def rowid_span(db: sqlite_utils.Database) -> tuple[int, int] | None:
+    """The smallest and largest rowid of `records` (None: no record)."""
+    low, high = db.execute("SELECT min(rowid), max(rowid) FROM records").fetchone()
+    return None if low is None else (int(low), int(high))
+
+
+def keying_rows(db: sqlite_utils.Database, low: int, high: int) -> list[dict[str, Any]]:
+    """The records with rowids from `low` to `high`, decoded for keying, each with its `rid`."""
+    found = db.execute(
+        f"SELECT r.rowid, {_RECORD_COLUMNS} FROM records r WHERE r.rowid BETWEEN ? AND ? "
+        "ORDER BY r.rowid",
+        [low, high],
+    ).fetchall()
+    rows = _decode(row[1:] for row in found)
+    for row, found_row in zip(rows, found, strict=True):
+        row["rid"] = found_row[0]
+    return rows
+
+
+def stage_whole(
+    db: sqlite_utils.Database,
+    refs: Sequence[tuple[int, str, str]],
+    keys: Sequence[tuple[int, str, str]],
+) -> None:
+    """Stage records (rowid, source, identifier) and their keys (rowid, kind, key)."""
+    db.conn.executemany(f"INSERT OR REPLACE INTO {WHOLE_REFS} VALUES (?, ?, ?)", refs)
+    db.conn.executemany(f"INSERT OR IGNORE INTO {WHOLE_KEYS} VALUES (?, ?, ?)", keys)
+
+
+def shared_whole_keys(db: sqlite_utils.Database) -> Iterator[tuple[str, str, list[int]]]:
+    """Each key staged for two records or more, with their rowids (one sort, in SQLite)."""
+    for kind, key, rids in db.execute(
+        f"SELECT kind, key, group_concat(rid) FROM {WHOLE_KEYS} "
+        "GROUP BY kind, key HAVING count(*) > 1"
+    ):
+        yield kind, key, [int(rid) for rid in rids.split(",")]
+
+
+def whole_keys_of(db: sqlite_utils.Database, rids: Collection[int]) -> dict[Ref, list[Key]]:
+    """The staged keys of the records of these rowids, every record present ([]: no key)."""
+    found: dict[Ref, list[Key]] = {}
+    for values, params in _in_chunks([(rid,) for rid in rids]):
+        for source, identifier, kind, key in db.execute(
+            f"SELECT r.source, r.identifier, k.kind, k.key FROM {WHOLE_REFS} r "
+            f"LEFT JOIN {WHOLE_KEYS} k ON k.rid = r.rid WHERE r.rid IN ({values}) "
+            "ORDER BY r.rid",
+            params,
+        ):
+            keys = found.setdefault((source, identifier), [])
+            if kind is not None:
+                keys.append((kind, key))
+    return found
 
 
 def queued_sharing(db: sqlite_utils.Database, keys: Collection[Key]) -> dict[Key, list[Ref]]:
@@ -268,8 +337,8 @@ _MAX_VARIABLES = 998
 
 
 def _in_chunks(
-    rows: Collection[tuple[str, ...]], reserved: int = 1
-) -> Iterator[tuple[str, list[str]]]:
+    rows: Collection[tuple[Any, ...]], reserved: int = 1
+) -> Iterator[tuple[str, list[Any]]]:
     """`SELECT column1, column2, ... FROM (VALUES ...)` over the rows (pairs, mostly), and its
     parameters, by chunk; `reserved` parameters of each statement are the caller's own.
 
