@@ -127,12 +127,19 @@ class Run:
     stderr: str
 
 
-def run(cmd: Sequence[str], timeout: float = 3600, cwd: Path | None = None) -> Run:
+def run(
+    cmd: Sequence[str],
+    timeout: float = 3600,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+) -> Run:
     """Run a command under /usr/bin/time -v: wall time and the child's peak RSS."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         full = [TIME, "-v", "-o", report.name, *cmd]
         started = time.perf_counter()
-        done = subprocess.run(full, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+        done = subprocess.run(
+            full, capture_output=True, text=True, timeout=timeout, cwd=cwd, env=env
+        )
         seconds = time.perf_counter() - started
         rss_kb, cpu = 0, 0.0
         for line in report.read().splitlines():
