@@ -93,7 +93,9 @@ def link(db: Path, code: Path | None, *extra: str) -> dict[str, Any]:
     if code is not None:
         env["PYTHONPATH"] = str(code)
     command = [PYTHON, "-m", "harvester", "link", "--db", str(db), *extra]
-    done = run(command, env=env)
+    # Not from the repository root: `python -m` puts the working directory first on the path,
+    # and this checkout's harvester would shadow `code`'s.
+    done = run(command, env=env, cwd=db.parent)
     if done.returncode != 0:
         sys.exit(f"harvester link failed: {done.stderr.strip()}")
     return {
