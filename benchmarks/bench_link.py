@@ -112,14 +112,13 @@ def measure(case: str, linked: Path, code: Path | None, changes: int, seed: int)
         Path(f"{work}{suffix}").unlink(missing_ok=True)
     shutil.copyfile(linked, work)
     if case == "full":
-        return link(work, code, "--full")
+        return {**link(work, code, "--full"), "us_per_change": None}
     if case == "edits":
         edit_titles(work, changes, seed)
     else:
         queue_unchanged(work, changes, seed)
     found = link(work, code)
-    found["us_per_change"] = round(found["seconds"] / changes * 1e6)
-    return found
+    return {**found, "us_per_change": round(found["seconds"] / changes * 1e6)}
 
 
 def main() -> None:
