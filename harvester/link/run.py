@@ -30,11 +30,11 @@ class LinkResult:
 # page cache) and 5.3 s in batches of 2,000, 7.7 s in batches of 500 with the default cache
 # (each batch's random key inserts dirty about one index page per key, written at commit).
 LINK_BATCH = 2000
-# `link --full` reads each record's row to key it again and takes in the records of the
-# works it links: its batches stay small (it peaked at 97 MB with 500 and EXPAND_LIMIT 20).
+# A long queue of several members is linked taking in the queued records of the works it
+# links: its batches stay small (`link --full` peaked at 97 MB with 500 and EXPAND_LIMIT 20).
 FULL_BATCH = 500
-# A queue longer than this, of several members, is linked work by work, as `--full` does
-# (with the keys queued): the first harvest of members holding the same works queues every
+# A queue longer than this, of several members, is linked work by work (`_link_all`, with
+# the keys queued): the first harvest of members holding the same works queues every
 # member of every work, and batch after batch in queue order formed each cluster again as
 # each member joined it (1M records of 10 members: 533 s and 269 MB, 112 s now). One
 # member's records are linked in queue order: its works are its own (1M: 87 s, 108 s staged).
@@ -43,7 +43,8 @@ STAGE_ABOVE = 50_000
 LONELY_CHUNK = 20_000
 # `--full` over every record links whole works, about this many records a batch.
 WHOLE_BATCH = 2000
-# `--full` takes into a batch the records of the works it links, up to this many times its size.
+# `_link_all` takes into a batch the records of the works it links, up to this many times its
+# size.
 EXPAND_LIMIT = 20
 
 
