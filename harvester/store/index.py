@@ -617,14 +617,9 @@ class Store:
         """The first `limit` records waiting to be linked."""
         return links.queued_refs(self.db, limit)
 
-    @contextlib.contextmanager
-    def staged_keys(self) -> Iterator[None]:
+    def staged_keys(self) -> contextlib.AbstractContextManager[None]:
         """A temporary table of the new keys of queued records (a long queue of members)."""
-        links.stage_begin(self.db)
-        try:
-            yield
-        finally:
-            links.stage_end(self.db)
+        return self._temporary(links.stage_begin, links.stage_end)
 
     def stage_keys(self, changes: Mapping[links.Ref, Sequence[links.Key]]) -> None:
         with self.transaction():
@@ -650,14 +645,22 @@ class Store:
         few = [key for key, count in counts.items() if 1 < count < limit]
         return links.queued_sharing(self.db, few)
 
-    @contextlib.contextmanager
-    def whole_staging(self) -> Iterator[None]:
+    def whole_staging(self) -> contextlib.AbstractContextManager[None]:
         """Temporary tables of every record's rowid, ref and new keys (`link --full`)."""
-        links.whole_begin(self.db)
+        return self._temporary(links.whole_begin, links.whole_end)
+
+    @contextlib.contextmanager
+    def _temporary(
+        self,
+        create: Callable[[sqlite_utils.Database], None],
+        drop: Callable[[sqlite_utils.Database], None],
+    ) -> Iterator[None]:
+        """Temporary tables of this connection, dropped however the block ends."""
+        create(self.db)
         try:
             yield
         finally:
-            links.whole_end(self.db)
+            drop(self.db)
 
     def record_rowids(self) -> tuple[int, int] | None:
         """The smallest and largest rowid of the records (None: the index has none)."""

@@ -222,9 +222,9 @@ def stage_queued(db: sqlite_utils.Database) -> None:
     )
 
 
-# `link --full` over an index whose every record is queued keys each record into these two
-# tables of its connection, by the records' rowids: the works are then found by union-find
-# over integers (`harvester.link.whole`), not by following keys query after query.
+# `link --full` keys every record into these two tables of its connection, by the records'
+# rowids: the works are then found by union-find over integers (`harvester.link.whole`),
+# not by following keys query after query.
 WHOLE_REFS, WHOLE_KEYS = "temp.link_whole_refs", "temp.link_whole_keys"
 
 
